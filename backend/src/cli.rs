@@ -1,0 +1,180 @@
+//! The `yigong` command line: serve, migrate, seed and admin. Every subcommand takes
+//! `--data-dir` and honours `DATABASE_URL`.
+
+use anyhow::{Context, anyhow};
+use clap::{Parser, Subcommand};
+use sea_orm::TransactionTrait;
+use std::io::BufRead;
+
+use crate::auth::password;
+use crate::clock::{Clock, SystemClock};
+use crate::config::{CommonArgs, ServeArgs, Settings};
+use crate::domain::user::{Email, Password};
+use crate::startup::Application;
+use crate::store::audit::{self, AuditEntry};
+use crate::store::{self, users};
+use yigong_migrations::{Migrator, MigratorTrait};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "yigong",
+    version,
+    about = "医工 Yigong: 临床需求与工程团队对接平台 · clinical needs to engineering teams"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web UI and REST API (migrates the database first).
+    Serve(ServeArgs),
+    /// Bring the database schema up to date.
+    Migrate {
+        /// Roll every migration back instead (development only: drops all data).
+        #[arg(long)]
+        down: bool,
+    },
+    /// Load data into an empty database.
+    Seed {
+        /// The demo data set.
+        #[arg(long, required = true)]
+        demo: bool,
+    },
+    /// Platform administration.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a platform admin, or promote an existing account. The password is read from
+    /// `YIGONG_ADMIN_PASSWORD` or, failing that, from the first line of standard input.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        display_name: String,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(serve) => {
+            let settings = Settings::resolve(&cli.common, &serve)?;
+            tracing::info!(database = %settings.database_url_for_logs(), data_dir = %settings.data_dir.display(), "starting");
+            let app = Application::build(settings).await?;
+            if serve.demo {
+                let summary =
+                    crate::seed::load_demo(&app.state().db, app.state().clock.as_ref()).await?;
+                report_seed(&summary);
+            }
+            tracing::info!(port = app.port(), "listening 服务已启动");
+            app.run_until_stopped().await.context("serving")
+        }
+        Command::Migrate { down } => {
+            let settings = Settings::for_common(&cli.common)?;
+            let db = store::connect(settings.database_url.expose()).await?;
+            if down {
+                Migrator::down(&db, None)
+                    .await
+                    .context("rolling back migrations")?;
+                println!("所有迁移已回滚 · all migrations rolled back");
+            } else {
+                store::migrate(&db).await?;
+                println!("数据库已是最新 · database is up to date");
+            }
+            Ok(())
+        }
+        Command::Seed { demo: _ } => {
+            let settings = Settings::for_common(&cli.common)?;
+            let db = store::connect(settings.database_url.expose()).await?;
+            store::migrate(&db).await?;
+            let summary = crate::seed::load_demo(&db, &SystemClock).await?;
+            report_seed(&summary);
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Create {
+            email,
+            display_name,
+        }) => {
+            let settings = Settings::for_common(&cli.common)?;
+            let db = store::connect(settings.database_url.expose()).await?;
+            store::migrate(&db).await?;
+            create_admin(&db, &email, &display_name).await
+        }
+    }
+}
+
+fn report_seed(summary: &crate::seed::SeedSummary) {
+    if summary.skipped {
+        println!("数据库中已有数据，未导入演示数据 · database not empty, demo data not loaded");
+    } else {
+        println!(
+            "已导入演示数据 · demo data loaded: {} organisations, {} users, {} teams, {} orders (password: {})",
+            summary.organizations,
+            summary.users,
+            summary.teams,
+            summary.orders,
+            crate::seed::DEMO_PASSWORD
+        );
+    }
+}
+
+fn admin_password() -> anyhow::Result<String> {
+    if let Ok(password) = std::env::var("YIGONG_ADMIN_PASSWORD") {
+        return Ok(password);
+    }
+    eprintln!("请输入管理员密码 · admin password:");
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+async fn create_admin(
+    db: &sea_orm::DatabaseConnection,
+    email: &str,
+    display_name: &str,
+) -> anyhow::Result<()> {
+    let email = Email::parse(email).map_err(|e| anyhow!(e.message))?;
+    let now = SystemClock.now();
+    let txn = db.begin().await?;
+    let user = match users::find_by_email(&txn, &email).await? {
+        Some(user) => user,
+        None => {
+            let password =
+                Password::parse("password", &admin_password()?).map_err(|e| anyhow!(e.message))?;
+            users::insert(
+                &txn,
+                &email,
+                display_name.trim(),
+                password::hash(&password)?,
+                now,
+            )
+            .await?
+        }
+    };
+    let user = users::make_platform_admin(&txn, user, now).await?;
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor_id: None,
+            action: "user.make_platform_admin",
+            object_type: "user",
+            object_id: user.id,
+            before: None,
+            after: Some(serde_json::json!({"email": user.email})),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    println!("平台管理员已就绪 · platform admin ready: {}", user.email);
+    Ok(())
+}

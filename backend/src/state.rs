@@ -1,0 +1,19 @@
+//! What every handler can reach: configuration, the database, token keys, the clock and metrics.
+//! No globals: tests build their own.
+
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+use crate::auth::tokens::TokenKeys;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::metrics::Metrics;
+
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub db: DatabaseConnection,
+    pub tokens: Arc<TokenKeys>,
+    pub clock: Arc<dyn Clock>,
+    pub metrics: Arc<Metrics>,
+}

@@ -1,0 +1,11 @@
+//! sea-orm entities, one per table. Relations are queried explicitly in the store modules.
+
+pub mod audit_event;
+pub mod membership;
+pub mod order;
+pub mod organization;
+pub mod refresh_token;
+pub mod session;
+pub mod team;
+pub mod team_member;
+pub mod user;

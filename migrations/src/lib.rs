@@ -1,0 +1,17 @@
+//! Schema migrations for Yigong. The same migrations run on SQLite (the embedded default) and
+//! PostgreSQL (production); they are append-only and each has a `down`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_foundation;
+
+/// Every migration in order; `yigong migrate` and start-up run them.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261124_000001_foundation::Migration)]
+    }
+}
