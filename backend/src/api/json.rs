@@ -75,10 +75,14 @@ fn field_name(path: &str, message: &str) -> String {
         .split('`')
         .nth(1)
         .filter(|_| message.starts_with("missing field") || message.starts_with("unknown field"));
-    match (quoted, path) {
-        (Some(name), "." | "") => name.to_owned(),
-        (Some(name), parent) => format!("{parent}.{name}"),
-        (None, path) => path.trim_start_matches('.').to_owned(),
+    let path = path.trim_start_matches('.');
+    match quoted {
+        // serde_path_to_error already includes an unknown key in the path, not a missing one.
+        Some(name) if message.starts_with("missing field") && !path.is_empty() => {
+            format!("{path}.{name}")
+        }
+        Some(name) if path.is_empty() => name.to_owned(),
+        _ => path.to_owned(),
     }
 }
 
@@ -158,8 +162,9 @@ mod tests {
     #[test]
     fn field_names_come_from_the_message_or_the_path() {
         assert_eq!(field_name(".", "missing field `title`"), "title");
+        assert_eq!(field_name("revenue_split", "missing field `team`"), "revenue_split.team");
         assert_eq!(
-            field_name("revenue_split", "unknown field `x`, expected one of"),
+            field_name("revenue_split.x", "unknown field `x`, expected one of"),
             "revenue_split.x"
         );
         assert_eq!(

@@ -18,7 +18,7 @@ use super::{auth, health, me, orders, organizations, teams};
         orders::create, orders::get, orders::update, orders::list, orders::submit, orders::review,
         orders::cancel, orders::close,
     ),
-    components(schemas(crate::error::Problem, crate::domain::validation::FieldError)),
+    components(schemas(crate::error::Problem, crate::domain::validation::FieldError, crate::domain::order::OrderStatus)),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "账户与会话 · Accounts and sessions"),

@@ -35,6 +35,7 @@ pub struct OrderView {
     pub clinical_description: String,
     /// The tech-transfer office's engineering translation, if any.
     pub engineering_brief: Option<String>,
+    #[schema(value_type = OrderCategory)]
     pub category: String,
     pub department: String,
     pub city: String,
@@ -44,13 +45,16 @@ pub struct OrderView {
     pub currency: String,
     pub bid_deadline: DateTime<Utc>,
     pub expected_duration_months: i32,
+    #[schema(value_type = RegulatoryClass)]
     pub regulatory_class: String,
+    #[schema(value_type = IpPreference)]
     pub ip_preference: String,
     #[schema(value_type = RevenueSplit)]
     pub revenue_split: serde_json::Value,
     /// Only shown to the ordering organisation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub confidential_details: Option<String>,
+    #[schema(value_type = OrderStatus)]
     pub status: String,
     /// The reviewer's last comment (changes requested).
     pub review_comment: Option<String>,

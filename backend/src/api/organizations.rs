@@ -22,6 +22,7 @@ use crate::store::{organizations, users};
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OrganizationView {
     pub id: Uuid,
+    #[schema(value_type = OrgKind)]
     pub kind: String,
     pub name: String,
     pub city: String,
@@ -51,6 +52,7 @@ pub struct MemberView {
     pub user_id: Uuid,
     pub email: String,
     pub display_name: String,
+    #[schema(value_type = MemberRole)]
     pub role: String,
     pub joined_at: DateTime<Utc>,
 }

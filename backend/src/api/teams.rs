@@ -32,6 +32,7 @@ pub struct TeamView {
     pub equipment: Vec<String>,
     pub disciplines: Vec<String>,
     pub city: String,
+    #[schema(value_type = TeamLanguage)]
     pub language: String,
     /// How many projects the team can run at once.
     pub capacity: i32,

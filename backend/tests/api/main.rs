@@ -1,1 +1,15 @@
-fn main() {}
+//! The API through real HTTP: each test spawns the application on a random port with its own
+//! fresh database (SQLite in a temporary directory, or a new PostgreSQL database when
+//! `TEST_DATABASE_URL` is set) and data directory.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed expectation is a failed test
+
+mod bad_input;
+mod helpers;
+mod lifecycle;
+mod migrations;
+mod organizations;
+mod permissions;
+mod service;
+mod teams;
+mod tokens;
