@@ -47,6 +47,16 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "tests on SQLite"
 run_tests
 
+step "API contract: OpenAPI validation and schemathesis"
+cargo build --quiet -p yigong --bin yigong
+if command -v python3 >/dev/null 2>&1; then
+  ./scripts/api-contract.sh "${CARGO_TARGET_DIR:-target}/debug/yigong"
+elif [[ "${CI:-}" == "true" ]]; then
+  echo "FAIL: python3 is needed for the API contract check" >&2; exit 1
+else
+  echo "SKIPPED: the API contract check (no python3)"
+fi
+
 step "tests on PostgreSQL"
 if ! pg_reachable && [[ "${CI:-}" == "true" ]] && command -v pg_ctlcluster >/dev/null 2>&1; then
   echo "PostgreSQL is not answering; starting the machine's cluster"

@@ -162,7 +162,10 @@ mod tests {
     #[test]
     fn field_names_come_from_the_message_or_the_path() {
         assert_eq!(field_name(".", "missing field `title`"), "title");
-        assert_eq!(field_name("revenue_split", "missing field `team`"), "revenue_split.team");
+        assert_eq!(
+            field_name("revenue_split", "missing field `team`"),
+            "revenue_split.team"
+        );
         assert_eq!(
             field_name("revenue_split.x", "unknown field `x`, expected one of"),
             "revenue_split.x"

@@ -120,7 +120,9 @@ pub struct OrderPage {
 pub struct CreateOrderRequest {
     /// The hospital or enterprise posting the need; the caller must belong to it.
     pub organization_id: Uuid,
+    #[schema(min_length = 4, max_length = 120)]
     pub title: String,
+    #[schema(min_length = 10, max_length = 10000)]
     pub clinical_description: String,
     /// Only the tech-transfer office (reviewers) may write this.
     pub engineering_brief: Option<String>,
@@ -128,10 +130,14 @@ pub struct CreateOrderRequest {
     pub department: Option<String>,
     /// Defaults to the organisation's city.
     pub city: Option<String>,
+    #[schema(minimum = 0, maximum = 10_000_000_000_i64)]
     pub budget_min_cny: i64,
+    /// At least `budget_min_cny`.
+    #[schema(minimum = 0, maximum = 10_000_000_000_i64)]
     pub budget_max_cny: i64,
     /// RFC 3339; must lie in the future.
     pub bid_deadline: DateTime<Utc>,
+    #[schema(minimum = 1, maximum = 120)]
     pub expected_duration_months: i64,
     /// Defaults to `none`.
     pub regulatory_class: Option<RegulatoryClass>,
@@ -190,6 +196,7 @@ pub struct OrderListQuery {
     pub city: Option<String>,
     pub department: Option<String>,
     /// 1 to 100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
     pub cursor: Option<String>,
 }
@@ -292,7 +299,7 @@ pub async fn create(
     Ok(HttpResponse::Created().json(OrderView::new(&order, true)))
 }
 
-#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders",
+#[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", security((), ("bearer" = [])),
     params(("id" = Uuid, Path)),
     responses((status = 200, body = OrderView), (status = 404, body = crate::error::Problem)))]
 pub async fn get(
@@ -542,7 +549,7 @@ pub async fn close(
 }
 
 /// Public orders for everyone; signed-in members also see their organisation's own.
-#[utoipa::path(get, path = "/api/v1/orders", tag = "orders",
+#[utoipa::path(get, path = "/api/v1/orders", tag = "orders", security((), ("bearer" = [])),
     params(OrderListQuery),
     responses((status = 200, body = OrderPage), (status = 400, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn list(

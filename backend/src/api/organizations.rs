@@ -72,8 +72,10 @@ impl MemberView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOrganizationRequest {
+    #[schema(min_length = 2, max_length = 200)]
     pub name: String,
     pub kind: OrgKind,
+    #[schema(min_length = 1, max_length = 64)]
     pub city: String,
     /// Defaults to true for hospitals, false otherwise.
     pub review_required: Option<bool>,
@@ -145,7 +147,7 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(orgs.iter().map(OrganizationView::from).collect::<Vec<_>>()))
 }
 
-#[utoipa::path(get, path = "/api/v1/organizations/{id}", tag = "organizations",
+#[utoipa::path(get, path = "/api/v1/organizations/{id}", tag = "organizations", security((), ("bearer" = [])),
     params(("id" = Uuid, Path)),
     responses((status = 200, body = OrganizationView), (status = 404, body = crate::error::Problem)))]
 pub async fn get(

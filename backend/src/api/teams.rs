@@ -78,6 +78,7 @@ pub struct TeamPage {
 #[serde(deny_unknown_fields)]
 pub struct CreateTeamRequest {
     pub organization_id: Uuid,
+    #[schema(min_length = 2, max_length = 200)]
     pub name: String,
     #[serde(default)]
     pub summary: String,
@@ -94,6 +95,7 @@ pub struct CreateTeamRequest {
     /// Defaults to `zh`.
     pub language: Option<TeamLanguage>,
     /// Defaults to 2.
+    #[schema(minimum = 0, maximum = 50)]
     pub capacity: Option<i64>,
     /// Defaults to true.
     pub accepting_work: Option<bool>,
@@ -122,6 +124,7 @@ pub struct TeamListQuery {
     pub language: Option<TeamLanguage>,
     pub accepting_work: Option<bool>,
     /// 1 to 100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
     pub cursor: Option<String>,
 }

@@ -15,13 +15,28 @@ fn without(mut body: Value, key: &str) -> Vec<u8> {
     serde_json::to_vec(&body).unwrap()
 }
 
+/// (case, method, path, content type, body, expected status, field named in the errors)
+type Case<'a> = (
+    &'a str,
+    Method,
+    String,
+    &'a str,
+    Vec<u8>,
+    u16,
+    Option<&'a str>,
+);
+
 #[tokio::test]
 async fn bad_input_gets_a_clear_problem_and_changes_nothing() {
     let app = spawn_app().await;
     let world = World::build(&app).await;
     let draft = world.order_in(&app, "draft").await;
     let team = app
-        .post("/api/v1/teams", Some(&world.lab_lead.access), json!({"organization_id": world.university, "name": "影像组"}))
+        .post(
+            "/api/v1/teams",
+            Some(&world.lab_lead.access),
+            json!({"organization_id": world.university, "name": "影像组"}),
+        )
         .await
         .expect(201)
         .id();
@@ -37,7 +52,7 @@ async fn bad_input_gets_a_clear_problem_and_changes_nothing() {
     }
 
     // (case, method, path, content type, body, status, field named in the errors)
-    let cases: Vec<(&str, Method, String, &str, Vec<u8>, u16, Option<&str>)> = vec![
+    let cases: Vec<Case> = vec![
         ("malformed JSON", Method::POST, orders.clone(), json_type, b"{\"title\": ".to_vec(), 400, None),
         ("empty body", Method::POST, orders.clone(), json_type, Vec::new(), 400, None),
         ("invalid UTF-8", Method::POST, orders.clone(), json_type, b"{\"title\": \"\xff\xfe\"}".to_vec(), 400, None),
@@ -88,24 +103,52 @@ async fn bad_input_gets_a_clear_problem_and_changes_nothing() {
     let before = app.snapshot().await;
     let mut failures = Vec::new();
     for (case, method, path, content_type, body, status, field) in cases {
-        let token = if path.contains("/members") { &world.admin.access } else if path.starts_with("/api/v1/teams") { &world.lab_lead.access } else { &world.author.access };
-        let reply = app.call_raw(method, &path, Some(token), content_type, body).await;
+        let token = if path.contains("/members") {
+            &world.admin.access
+        } else if path.starts_with("/api/v1/teams") {
+            &world.lab_lead.access
+        } else {
+            &world.author.access
+        };
+        let reply = app
+            .call_raw(method, &path, Some(token), content_type, body)
+            .await;
         if reply.status.as_u16() != status {
-            failures.push(format!("{case}: expected {status}, got {} {}", reply.status, reply.body));
+            failures.push(format!(
+                "{case}: expected {status}, got {} {}",
+                reply.status, reply.body
+            ));
             continue;
         }
-        if reply.content_type != "application/problem+json" || reply.body["status"] != status || !reply.body["title"].is_string() {
-            failures.push(format!("{case}: not a problem+json body: {} {}", reply.content_type, reply.body));
+        if reply.content_type != "application/problem+json"
+            || reply.body["status"] != status
+            || !reply.body["title"].is_string()
+        {
+            failures.push(format!(
+                "{case}: not a problem+json body: {} {}",
+                reply.content_type, reply.body
+            ));
         }
         if let Some(field) = field {
-            let named = reply.body["errors"].as_array().is_some_and(|errors| errors.iter().any(|e| e["field"] == field));
+            let named = reply.body["errors"]
+                .as_array()
+                .is_some_and(|errors| errors.iter().any(|e| e["field"] == field));
             if !named {
                 failures.push(format!("{case}: field {field} not named in {}", reply.body));
             }
         }
     }
-    assert!(failures.is_empty(), "{} cases failed:\n{}", failures.len(), failures.join("\n"));
-    assert_eq!(app.snapshot().await, before, "a refused request changed the database");
+    assert!(
+        failures.is_empty(),
+        "{} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert_eq!(
+        app.snapshot().await,
+        before,
+        "a refused request changed the database"
+    );
 }
 
 #[tokio::test]

@@ -10,7 +10,9 @@ use yigong::config::{CommonArgs, ServeArgs, Settings};
 use yigong::startup::Application;
 use yigong::state::AppState;
 use yigong::store;
-use yigong::store::entities::{audit_event, membership, order, organization, team, team_member, user};
+use yigong::store::entities::{
+    audit_event, membership, order, organization, team, team_member, user,
+};
 
 pub const PASSWORD: &str = "correct-horse-battery";
 
@@ -39,23 +41,32 @@ impl Reply {
 
     #[track_caller]
     pub fn expect(self, status: u16) -> Self {
-        assert_eq!(self.status.as_u16(), status, "unexpected reply: {:?}", self.body);
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected reply: {:?}",
+            self.body
+        );
         self
     }
 }
 
 /// Creates a fresh database for one test: SQLite by default, PostgreSQL with TEST_DATABASE_URL.
-async fn fresh_database_url(data_dir: &std::path::Path) -> String {
+pub async fn fresh_database_url(data_dir: &std::path::Path) -> String {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(base) if !base.is_empty() => {
-            let admin = Database::connect(base.as_str()).await.expect("connecting to TEST_DATABASE_URL");
+            let admin = Database::connect(base.as_str())
+                .await
+                .expect("connecting to TEST_DATABASE_URL");
             let name = format!("yigong_test_{}", Uuid::new_v4().simple());
             admin
                 .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
                 .await
                 .expect("creating a test database");
             admin.close().await.ok();
-            let (prefix, _) = base.rsplit_once('/').expect("TEST_DATABASE_URL names a database");
+            let (prefix, _) = base
+                .rsplit_once('/')
+                .expect("TEST_DATABASE_URL names a database");
             format!("{prefix}/{name}")
         }
         _ => format!("sqlite://{}?mode=rwc", data_dir.join("test.db").display()),
@@ -105,8 +116,16 @@ impl TestApp {
     }
 
     /// Sends a request; `body` is JSON when given.
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
-        let mut request = self.client.request(method, format!("{}{path}", self.address));
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.address));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -118,7 +137,14 @@ impl TestApp {
     }
 
     /// Sends raw bytes with a chosen content type.
-    pub async fn call_raw(&self, method: Method, path: &str, token: Option<&str>, content_type: &str, body: Vec<u8>) -> Reply {
+    pub async fn call_raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Reply {
         let mut request = self
             .client
             .request(method, format!("{}{path}", self.address))
@@ -153,38 +179,65 @@ impl TestApp {
             .await
             .expect(201);
         let tokens = self.log_in(email, PASSWORD).await;
-        Session { user_id: user.id(), ..tokens }
+        Session {
+            user_id: user.id(),
+            ..tokens
+        }
     }
 
     pub async fn log_in(&self, email: &str, password: &str) -> Session {
         let reply = self
-            .post("/api/v1/auth/login", None, json!({"email": email, "password": password}))
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({"email": email, "password": password}),
+            )
             .await
             .expect(200);
         Session {
             user_id: Uuid::nil(),
-            access: reply.body["access_token"].as_str().unwrap_or_default().to_owned(),
-            refresh: reply.body["refresh_token"].as_str().unwrap_or_default().to_owned(),
+            access: reply.body["access_token"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            refresh: reply.body["refresh_token"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
         }
     }
 
     pub async fn make_platform_admin(&self, user_id: Uuid) {
-        let user = user::Entity::find_by_id(user_id).one(self.db()).await.expect("query").expect("user");
-        store::users::make_platform_admin(self.db(), user, chrono::Utc::now()).await.expect("promote");
+        let user = user::Entity::find_by_id(user_id)
+            .one(self.db())
+            .await
+            .expect("query")
+            .expect("user");
+        store::users::make_platform_admin(self.db(), user, chrono::Utc::now())
+            .await
+            .expect("promote");
     }
 
     /// Creates an organisation whose creator is its org_admin.
     pub async fn create_org(&self, admin: &Session, kind: &str, name: &str) -> Uuid {
-        self.post("/api/v1/organizations", Some(&admin.access), json!({"name": name, "kind": kind, "city": "成都"}))
-            .await
-            .expect(201)
-            .id()
+        self.post(
+            "/api/v1/organizations",
+            Some(&admin.access),
+            json!({"name": name, "kind": kind, "city": "成都"}),
+        )
+        .await
+        .expect(201)
+        .id()
     }
 
     pub async fn add_member(&self, admin: &Session, org: Uuid, email: &str, role: &str) {
-        self.post(&format!("/api/v1/organizations/{org}/members"), Some(&admin.access), json!({"email": email, "role": role}))
-            .await
-            .expect(201);
+        self.post(
+            &format!("/api/v1/organizations/{org}/members"),
+            Some(&admin.access),
+            json!({"email": email, "role": role}),
+        )
+        .await
+        .expect(201);
     }
 
     /// Signs up a new person and gives them `role` in `org`.
@@ -195,7 +248,8 @@ impl TestApp {
     }
 
     pub async fn create_order(&self, author: &Session, org: Uuid) -> Reply {
-        self.post("/api/v1/orders", Some(&author.access), order_body(org)).await
+        self.post("/api/v1/orders", Some(&author.access), order_body(org))
+            .await
     }
 
     /// Every row of every table, to prove that a refused request changed nothing.
@@ -230,7 +284,11 @@ async fn read(response: reqwest::Response) -> Reply {
         .to_owned();
     let bytes = response.bytes().await.expect("reading the body");
     let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Reply { status, content_type, body }
+    Reply {
+        status,
+        content_type,
+        body,
+    }
 }
 
 /// A valid new order for `org`.
@@ -279,13 +337,42 @@ impl World {
         let platform_admin = app.sign_up("root@yigong.example").await;
         app.make_platform_admin(platform_admin.user_id).await;
         World {
-            author: app.member(&admin, hospital, "author@a-hospital.example", "clinician").await,
-            clinician: app.member(&admin, hospital, "doctor@a-hospital.example", "clinician").await,
-            reviewer: app.member(&admin, hospital, "tto@a-hospital.example", "tto_reviewer").await,
-            other_clinician: app.member(&other_admin, other_hospital, "doctor@b-hospital.example", "clinician").await,
-            other_reviewer: app.member(&other_admin, other_hospital, "tto@b-hospital.example", "tto_reviewer").await,
-            lab_lead: app.member(&lab_admin, university, "lead@university.example", "lead").await,
-            lab_member: app.member(&lab_admin, university, "student@university.example", "member").await,
+            author: app
+                .member(&admin, hospital, "author@a-hospital.example", "clinician")
+                .await,
+            clinician: app
+                .member(&admin, hospital, "doctor@a-hospital.example", "clinician")
+                .await,
+            reviewer: app
+                .member(&admin, hospital, "tto@a-hospital.example", "tto_reviewer")
+                .await,
+            other_clinician: app
+                .member(
+                    &other_admin,
+                    other_hospital,
+                    "doctor@b-hospital.example",
+                    "clinician",
+                )
+                .await,
+            other_reviewer: app
+                .member(
+                    &other_admin,
+                    other_hospital,
+                    "tto@b-hospital.example",
+                    "tto_reviewer",
+                )
+                .await,
+            lab_lead: app
+                .member(&lab_admin, university, "lead@university.example", "lead")
+                .await,
+            lab_member: app
+                .member(
+                    &lab_admin,
+                    university,
+                    "student@university.example",
+                    "member",
+                )
+                .await,
             hospital,
             university,
             admin,
@@ -296,19 +383,33 @@ impl World {
 
     /// An order of the hospital, by `author`, moved to `status` through the API.
     pub async fn order_in(&self, app: &TestApp, status: &str) -> Uuid {
-        let id = app.create_order(&self.author, self.hospital).await.expect(201).id();
+        let id = app
+            .create_order(&self.author, self.hospital)
+            .await
+            .expect(201)
+            .id();
         let steps: &[(&str, Option<Value>)] = match status {
             "draft" => &[],
             "in_review" => &[("submit", None)],
-            "published" => &[("submit", None), ("review", Some(json!({"decision": "approve"})))],
-            "closed" => &[("submit", None), ("review", Some(json!({"decision": "approve"}))), ("close", None)],
+            "published" => &[
+                ("submit", None),
+                ("review", Some(json!({"decision": "approve"}))),
+            ],
+            "closed" => &[
+                ("submit", None),
+                ("review", Some(json!({"decision": "approve"}))),
+                ("close", None),
+            ],
             "cancelled" => &[("cancel", None)],
             other => panic!("no such status {other}"),
         };
         for (step, body) in steps {
             let path = format!("/api/v1/orders/{id}/{step}");
             let reply = match body {
-                Some(body) => app.post(&path, Some(&self.admin.access), body.clone()).await,
+                Some(body) => {
+                    app.post(&path, Some(&self.admin.access), body.clone())
+                        .await
+                }
                 None => app.post_empty(&path, Some(&self.admin.access)).await,
             };
             reply.expect(200);

@@ -16,7 +16,8 @@ fn sign(app: &TestApp, claims: &Value) -> String {
 fn claims(session: &Session, app: &TestApp, access: &str) -> Value {
     // Start from the real token's claims, so each case changes one thing.
     let payload = access.split('.').nth(1).unwrap();
-    let mut claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    let mut claims: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
     assert_eq!(claims["sub"], session.user_id.to_string());
     assert_eq!(claims["iss"], app.state.settings.jwt_issuer);
     claims["typ"] = json!(claims["typ"].as_str().unwrap());
@@ -33,8 +34,16 @@ async fn every_bad_access_token_is_401() {
     let session = app.sign_up("doctor@hospital.example").await;
     let base = claims(&session, &app, &session.access);
     let now = chrono::Utc::now().timestamp();
-    assert_eq!(status_of(&app, &session.access).await, 200, "the genuine token works");
-    assert_eq!(status_of(&app, &sign(&app, &base)).await, 200, "re-signing the same claims works");
+    assert_eq!(
+        status_of(&app, &session.access).await,
+        200,
+        "the genuine token works"
+    );
+    assert_eq!(
+        status_of(&app, &sign(&app, &base)).await,
+        200,
+        "re-signing the same claims works"
+    );
 
     let mut cases: Vec<(&str, String)> = Vec::new();
     let mut changed = |name: &'static str, edit: &dyn Fn(&mut Value)| {
@@ -42,34 +51,76 @@ async fn every_bad_access_token_is_401() {
         edit(&mut claims);
         cases.push((name, sign(&app, &claims)));
     };
-    changed("expired", &|c| { c["exp"] = json!(now - 120); c["iat"] = json!(now - 1000); });
+    changed("expired", &|c| {
+        c["exp"] = json!(now - 120);
+        c["iat"] = json!(now - 1000);
+    });
     changed("wrong audience", &|c| c["aud"] = json!("someone-else"));
     changed("wrong issuer", &|c| c["iss"] = json!("evil"));
-    changed("no exp", &|c| { c.as_object_mut().unwrap().remove("exp"); });
-    changed("no iat", &|c| { c.as_object_mut().unwrap().remove("iat"); });
-    changed("no aud", &|c| { c.as_object_mut().unwrap().remove("aud"); });
-    changed("no iss", &|c| { c.as_object_mut().unwrap().remove("iss"); });
-    changed("no sub", &|c| { c.as_object_mut().unwrap().remove("sub"); });
+    changed("no exp", &|c| {
+        c.as_object_mut().unwrap().remove("exp");
+    });
+    changed("no iat", &|c| {
+        c.as_object_mut().unwrap().remove("iat");
+    });
+    changed("no aud", &|c| {
+        c.as_object_mut().unwrap().remove("aud");
+    });
+    changed("no iss", &|c| {
+        c.as_object_mut().unwrap().remove("iss");
+    });
+    changed("no sub", &|c| {
+        c.as_object_mut().unwrap().remove("sub");
+    });
     changed("refresh token type", &|c| c["typ"] = json!("refresh"));
-    changed("unknown session", &|c| c["sid"] = json!(uuid::Uuid::now_v7()));
-    changed("someone else's session", &|c| c["sub"] = json!(uuid::Uuid::now_v7()));
+    changed("unknown session", &|c| {
+        c["sid"] = json!(uuid::Uuid::now_v7())
+    });
+    changed("someone else's session", &|c| {
+        c["sub"] = json!(uuid::Uuid::now_v7())
+    });
     changed("string exp", &|c| c["exp"] = json!("9999999999"));
 
-    let [header, payload, signature]: [&str; 3] = session.access.split('.').collect::<Vec<_>>().try_into().unwrap();
+    let [header, payload, signature]: [&str; 3] = session
+        .access
+        .split('.')
+        .collect::<Vec<_>>()
+        .try_into()
+        .unwrap();
     let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
     cases.push(("alg none", format!("{none_header}.{payload}.")));
-    cases.push(("alg none with signature", format!("{none_header}.{payload}.{signature}")));
+    cases.push((
+        "alg none with signature",
+        format!("{none_header}.{payload}.{signature}"),
+    ));
     let mut tampered = signature.to_owned();
     let last = if tampered.ends_with('A') { "B" } else { "A" };
     tampered.replace_range(tampered.len() - 1.., last);
-    cases.push(("tampered signature", format!("{header}.{payload}.{tampered}")));
+    cases.push((
+        "tampered signature",
+        format!("{header}.{payload}.{tampered}"),
+    ));
     let mut forged = base.clone();
     forged["sub"] = json!(uuid::Uuid::now_v7());
     let forged_payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&forged).unwrap());
-    cases.push(("tampered payload", format!("{header}.{forged_payload}.{signature}")));
+    cases.push((
+        "tampered payload",
+        format!("{header}.{forged_payload}.{signature}"),
+    ));
     let other_key = EncodingKey::from_secret(b"another key that is long enough!!");
-    cases.push(("other key", encode(&Header::new(Algorithm::HS256), &base, &other_key).unwrap()));
-    cases.push(("HS512", encode(&Header::new(Algorithm::HS512), &base, &EncodingKey::from_secret(app.state.settings.jwt_secret.expose())).unwrap()));
+    cases.push((
+        "other key",
+        encode(&Header::new(Algorithm::HS256), &base, &other_key).unwrap(),
+    ));
+    cases.push((
+        "HS512",
+        encode(
+            &Header::new(Algorithm::HS512),
+            &base,
+            &EncodingKey::from_secret(app.state.settings.jwt_secret.expose()),
+        )
+        .unwrap(),
+    ));
     cases.push(("refresh token as access token", session.refresh.clone()));
     cases.push(("garbage", "not.a.token".to_owned()));
 
@@ -92,7 +143,14 @@ async fn every_bad_access_token_is_401() {
 async fn access_tokens_live_at_most_fifteen_minutes() {
     let app = spawn_app().await;
     let session = app.sign_up("lab@university.example").await;
-    let reply = app.post("/api/v1/auth/login", None, json!({"email": "lab@university.example", "password": PASSWORD})).await.expect(200);
+    let reply = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "lab@university.example", "password": PASSWORD}),
+        )
+        .await
+        .expect(200);
     assert_eq!(reply.body["token_type"], "Bearer");
     assert!(reply.body["expires_in"].as_i64().unwrap() <= 900);
     let claims = claims(&session, &app, &session.access);
@@ -104,19 +162,45 @@ async fn refresh_rotates_and_a_replayed_refresh_token_revokes_the_family() {
     let app = spawn_app().await;
     let first = app.sign_up("tto@hospital.example").await;
 
-    let rotated = app.post("/api/v1/auth/refresh", None, json!({"refresh_token": first.refresh})).await.expect(200);
+    let rotated = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": first.refresh}),
+        )
+        .await
+        .expect(200);
     let second_refresh = rotated.body["refresh_token"].as_str().unwrap().to_owned();
     let second_access = rotated.body["access_token"].as_str().unwrap().to_owned();
     assert_ne!(second_refresh, first.refresh);
     assert_eq!(status_of(&app, &second_access).await, 200);
 
     // Someone replays the first token: it fails, and the whole family dies with it.
-    let replay = app.post("/api/v1/auth/refresh", None, json!({"refresh_token": first.refresh})).await;
+    let replay = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": first.refresh}),
+        )
+        .await;
     assert_eq!(replay.status, 401);
     assert_eq!(replay.body["code"], "invalid_refresh_token");
-    let after = app.post("/api/v1/auth/refresh", None, json!({"refresh_token": second_refresh})).await;
-    assert_eq!(after.status, 401, "the newest token of a revoked family no longer works");
-    assert_eq!(status_of(&app, &second_access).await, 401, "nor do its access tokens");
+    let after = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": second_refresh}),
+        )
+        .await;
+    assert_eq!(
+        after.status, 401,
+        "the newest token of a revoked family no longer works"
+    );
+    assert_eq!(
+        status_of(&app, &second_access).await,
+        401,
+        "nor do its access tokens"
+    );
 
     // Other sessions of the same person are untouched.
     let other = app.log_in("tto@hospital.example", PASSWORD).await;
@@ -127,9 +211,17 @@ async fn refresh_rotates_and_a_replayed_refresh_token_revokes_the_family() {
 async fn logout_revokes_the_session() {
     let app = spawn_app().await;
     let session = app.sign_up("doctor@hospital.example").await;
-    app.post_empty("/api/v1/auth/logout", Some(&session.access)).await.expect(204);
+    app.post_empty("/api/v1/auth/logout", Some(&session.access))
+        .await
+        .expect(204);
     assert_eq!(status_of(&app, &session.access).await, 401);
-    let refresh = app.post("/api/v1/auth/refresh", None, json!({"refresh_token": session.refresh})).await;
+    let refresh = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": session.refresh}),
+        )
+        .await;
     assert_eq!(refresh.status, 401);
 }
 
@@ -140,30 +232,63 @@ async fn a_password_change_revokes_every_session() {
     let second = app.log_in("doctor@hospital.example", PASSWORD).await;
 
     let wrong = app
-        .post("/api/v1/me/password", Some(&first.access), json!({"current_password": "not my password", "new_password": "a brand new password"}))
+        .post(
+            "/api/v1/me/password",
+            Some(&first.access),
+            json!({"current_password": "not my password", "new_password": "a brand new password"}),
+        )
         .await
         .expect(422);
     assert_eq!(wrong.body["errors"][0]["field"], "current_password");
 
-    app.post("/api/v1/me/password", Some(&first.access), json!({"current_password": PASSWORD, "new_password": "a brand new password"}))
-        .await
-        .expect(204);
+    app.post(
+        "/api/v1/me/password",
+        Some(&first.access),
+        json!({"current_password": PASSWORD, "new_password": "a brand new password"}),
+    )
+    .await
+    .expect(204);
     for session in [&first, &second] {
         assert_eq!(status_of(&app, &session.access).await, 401);
-        let refresh = app.post("/api/v1/auth/refresh", None, json!({"refresh_token": session.refresh})).await;
+        let refresh = app
+            .post(
+                "/api/v1/auth/refresh",
+                None,
+                json!({"refresh_token": session.refresh}),
+            )
+            .await;
         assert_eq!(refresh.status, 401);
     }
-    let old = app.post("/api/v1/auth/login", None, json!({"email": "doctor@hospital.example", "password": PASSWORD})).await;
+    let old = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "doctor@hospital.example", "password": PASSWORD}),
+        )
+        .await;
     assert_eq!(old.status, 401);
-    app.log_in("doctor@hospital.example", "a brand new password").await;
+    app.log_in("doctor@hospital.example", "a brand new password")
+        .await;
 }
 
 #[tokio::test]
 async fn login_does_not_tell_which_part_was_wrong() {
     let app = spawn_app().await;
     app.sign_up("doctor@hospital.example").await;
-    let wrong_password = app.post("/api/v1/auth/login", None, json!({"email": "doctor@hospital.example", "password": "wrong password"})).await;
-    let unknown_user = app.post("/api/v1/auth/login", None, json!({"email": "nobody@hospital.example", "password": "wrong password"})).await;
+    let wrong_password = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "doctor@hospital.example", "password": "wrong password"}),
+        )
+        .await;
+    let unknown_user = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": "nobody@hospital.example", "password": "wrong password"}),
+        )
+        .await;
     assert_eq!(wrong_password.status, 401);
     assert_eq!(unknown_user.status, 401);
     assert_eq!(wrong_password.body, unknown_user.body);
@@ -178,5 +303,8 @@ async fn refresh_tokens_are_stored_only_as_hashes() {
     let stored = refresh_token::Entity::find().all(app.db()).await.unwrap();
     assert_eq!(stored.len(), 1);
     assert_ne!(stored[0].token_hash, session.refresh);
-    assert_eq!(stored[0].token_hash, yigong::auth::refresh::hash(&session.refresh));
+    assert_eq!(
+        stored[0].token_hash,
+        yigong::auth::refresh::hash(&session.refresh)
+    );
 }
