@@ -104,12 +104,12 @@ fn complete(operation: &mut Operation, path: &str) {
             if response.description.is_empty() {
                 response.description = reason(status).to_owned();
             }
-            if status.starts_with('4') {
-                if let Some(content) = response.content.shift_remove("application/json") {
-                    response
-                        .content
-                        .insert(PROBLEM_MEDIA_TYPE.to_owned(), content);
-                }
+            if status.starts_with('4')
+                && let Some(content) = response.content.shift_remove("application/json")
+            {
+                response
+                    .content
+                    .insert(PROBLEM_MEDIA_TYPE.to_owned(), content);
             }
         }
     }
