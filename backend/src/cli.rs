@@ -8,7 +8,7 @@ use std::io::BufRead;
 
 use crate::auth::password;
 use crate::clock::{Clock, SystemClock};
-use crate::config::{CommonArgs, ServeArgs, Settings};
+use crate::config::{CommonArgs, ServeArgs, Settings, StorageSettings};
 use crate::domain::user::{Email, Password};
 use crate::startup::Application;
 use crate::store::audit::{self, AuditEntry};
@@ -76,7 +76,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             app.run_until_stopped().await.context("serving")
         }
         Command::Migrate { down } => {
-            let settings = Settings::for_common(&cli.common)?;
+            let settings = StorageSettings::resolve(&cli.common)?;
             let db = store::connect(settings.database_url.expose()).await?;
             if down {
                 Migrator::down(&db, None)
@@ -90,7 +90,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed { demo: _ } => {
-            let settings = Settings::for_common(&cli.common)?;
+            let settings = StorageSettings::resolve(&cli.common)?;
             let db = store::connect(settings.database_url.expose()).await?;
             store::migrate(&db).await?;
             let summary = crate::seed::load_demo(&db, &SystemClock).await?;
@@ -101,7 +101,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             email,
             display_name,
         }) => {
-            let settings = Settings::for_common(&cli.common)?;
+            let settings = StorageSettings::resolve(&cli.common)?;
             let db = store::connect(settings.database_url.expose()).await?;
             store::migrate(&db).await?;
             create_admin(&db, &email, &display_name).await

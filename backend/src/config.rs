@@ -102,16 +102,20 @@ pub struct Settings {
     pub max_body_bytes: usize,
 }
 
-impl Settings {
-    /// Resolves the settings for a command that only needs the database and data directory.
-    pub fn for_common(common: &CommonArgs) -> anyhow::Result<Self> {
-        Self::resolve(common, &ServeArgs::default())
+/// What commands that only touch storage (migrate, seed, admin) need.
+#[derive(Debug, Clone)]
+pub struct StorageSettings {
+    pub data_dir: PathBuf,
+    pub database_url: Secret<String>,
+}
+
+impl StorageSettings {
+    /// Resolves the data directory (creating it) and the database URL.
+    pub fn resolve(common: &CommonArgs) -> anyhow::Result<Self> {
+        Self::from_file(common, &load_file(common)?)
     }
 
-    /// Resolves every setting, creating the data directory and, if no key was given, the JWT
-    /// signing key inside it.
-    pub fn resolve(common: &CommonArgs, serve: &ServeArgs) -> anyhow::Result<Self> {
-        let file = load_file(common)?;
+    fn from_file(common: &CommonArgs, file: &FileConfig) -> anyhow::Result<Self> {
         let data_dir = common
             .data_dir
             .clone()
@@ -124,6 +128,22 @@ impl Settings {
             .clone()
             .or(file.database_url.clone())
             .unwrap_or_else(|| default_sqlite_url(&data_dir));
+        Ok(Self {
+            data_dir,
+            database_url: Secret::new(database_url),
+        })
+    }
+}
+
+impl Settings {
+    /// Resolves every setting, creating the data directory and, if no key was given, the JWT
+    /// signing key inside it.
+    pub fn resolve(common: &CommonArgs, serve: &ServeArgs) -> anyhow::Result<Self> {
+        let file = load_file(common)?;
+        let StorageSettings {
+            data_dir,
+            database_url,
+        } = StorageSettings::from_file(common, &file)?;
         let bind = serve
             .bind
             .clone()
@@ -138,7 +158,7 @@ impl Settings {
             .to_owned();
         let jwt_secret = resolve_jwt_secret(serve, &file, &data_dir)?;
         Ok(Self {
-            database_url: Secret::new(database_url),
+            database_url,
             bind,
             public_base_url,
             jwt_secret,

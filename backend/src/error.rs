@@ -27,99 +27,32 @@ pub enum ErrorCode {
     PayloadTooLarge,
     UnsupportedMediaType,
     ValidationFailed,
+    RateLimited,
     Internal,
 }
 
 impl ErrorCode {
     /// The table itself: (code, status, 中文标题, English title).
+    #[rustfmt::skip]
     fn row(self) -> (&'static str, StatusCode, &'static str, &'static str) {
         use ErrorCode::*;
         match self {
-            MalformedRequest => (
-                "malformed_request",
-                StatusCode::BAD_REQUEST,
-                "请求格式错误",
-                "Malformed request",
-            ),
-            Unauthenticated => (
-                "unauthenticated",
-                StatusCode::UNAUTHORIZED,
-                "需要登录或令牌无效",
-                "Authentication required or token invalid",
-            ),
-            InvalidCredentials => (
-                "invalid_credentials",
-                StatusCode::UNAUTHORIZED,
-                "邮箱或密码错误",
-                "Wrong email or password",
-            ),
-            InvalidRefreshToken => (
-                "invalid_refresh_token",
-                StatusCode::UNAUTHORIZED,
-                "刷新令牌无效或已失效",
-                "Refresh token invalid or revoked",
-            ),
-            Forbidden => (
-                "forbidden",
-                StatusCode::FORBIDDEN,
-                "无权执行此操作",
-                "You may not do this",
-            ),
+            MalformedRequest => ("malformed_request", StatusCode::BAD_REQUEST, "请求格式错误", "Malformed request"),
+            Unauthenticated => ("unauthenticated", StatusCode::UNAUTHORIZED, "需要登录或令牌无效", "Authentication required or token invalid"),
+            InvalidCredentials => ("invalid_credentials", StatusCode::UNAUTHORIZED, "邮箱或密码错误", "Wrong email or password"),
+            InvalidRefreshToken => ("invalid_refresh_token", StatusCode::UNAUTHORIZED, "刷新令牌无效或已失效", "Refresh token invalid or revoked"),
+            Forbidden => ("forbidden", StatusCode::FORBIDDEN, "无权执行此操作", "You may not do this"),
             NotFound => ("not_found", StatusCode::NOT_FOUND, "未找到", "Not found"),
-            MethodNotAllowed => (
-                "method_not_allowed",
-                StatusCode::METHOD_NOT_ALLOWED,
-                "不支持此请求方法",
-                "Method not allowed",
-            ),
-            IllegalTransition => (
-                "illegal_transition",
-                StatusCode::CONFLICT,
-                "当前状态不允许此操作",
-                "Not allowed in the current state",
-            ),
-            OrderNotEditable => (
-                "order_not_editable",
-                StatusCode::CONFLICT,
-                "需求单当前状态不可修改",
-                "The order cannot be edited in its current state",
-            ),
-            DeadlinePassed => (
-                "deadline_passed",
-                StatusCode::CONFLICT,
-                "投标截止时间已过",
-                "The bid deadline has passed",
-            ),
-            AlreadyExists => (
-                "already_exists",
-                StatusCode::CONFLICT,
-                "记录已存在",
-                "Already exists",
-            ),
-            PayloadTooLarge => (
-                "payload_too_large",
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "请求体过大",
-                "Request body too large",
-            ),
-            UnsupportedMediaType => (
-                "unsupported_media_type",
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "请使用 application/json",
-                "Use application/json",
-            ),
-            ValidationFailed => (
-                "validation_failed",
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "输入有误",
-                "Invalid input",
-            ),
-            Internal => (
-                "internal_error",
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "服务器内部错误",
-                "Internal server error",
-            ),
+            MethodNotAllowed => ("method_not_allowed", StatusCode::METHOD_NOT_ALLOWED, "不支持此请求方法", "Method not allowed"),
+            IllegalTransition => ("illegal_transition", StatusCode::CONFLICT, "当前状态不允许此操作", "Not allowed in the current state"),
+            OrderNotEditable => ("order_not_editable", StatusCode::CONFLICT, "需求单当前状态不可修改", "The order cannot be edited in its current state"),
+            DeadlinePassed => ("deadline_passed", StatusCode::CONFLICT, "投标截止时间已过", "The bid deadline has passed"),
+            AlreadyExists => ("already_exists", StatusCode::CONFLICT, "记录已存在", "Already exists"),
+            PayloadTooLarge => ("payload_too_large", StatusCode::PAYLOAD_TOO_LARGE, "请求体过大", "Request body too large"),
+            UnsupportedMediaType => ("unsupported_media_type", StatusCode::UNSUPPORTED_MEDIA_TYPE, "请使用 application/json", "Use application/json"),
+            ValidationFailed => ("validation_failed", StatusCode::UNPROCESSABLE_ENTITY, "输入有误", "Invalid input"),
+            RateLimited => ("rate_limited", StatusCode::TOO_MANY_REQUESTS, "尝试次数过多，请稍后再试", "Too many attempts, try again later"),
+            Internal => ("internal_error", StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误", "Internal server error"),
         }
     }
 
@@ -146,6 +79,8 @@ pub struct AppError {
     pub detail: Option<String>,
     pub field_errors: Vec<FieldError>,
     cause: Option<anyhow::Error>,
+    /// Seconds after which a refused request may be retried (sent as `Retry-After`).
+    pub retry_after: Option<i64>,
 }
 
 impl AppError {
@@ -155,6 +90,7 @@ impl AppError {
             detail: None,
             field_errors: Vec::new(),
             cause: None,
+            retry_after: None,
         }
     }
 
@@ -259,7 +195,11 @@ impl ResponseError for AppError {
             code: self.code.as_str().to_owned(),
             errors: self.field_errors.clone(),
         };
-        HttpResponse::build(self.status_code())
+        let mut response = HttpResponse::build(self.status_code());
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
+        }
+        response
             .content_type("application/problem+json")
             .json(problem)
     }

@@ -14,6 +14,7 @@ use std::time::Instant;
 
 use crate::api::json::{BodyLimit, path_config, query_config};
 use crate::api::routes;
+use crate::auth::throttle::LoginThrottle;
 use crate::auth::tokens::TokenKeys;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
@@ -61,6 +62,7 @@ impl Application {
             tokens: Arc::new(tokens),
             clock,
             metrics: Arc::new(Metrics::default()),
+            login_throttle: Arc::new(LoginThrottle::default()),
         };
         let server = run(listener, state.clone())?;
         Ok(Self {

@@ -4,6 +4,7 @@
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
+use crate::auth::throttle::LoginThrottle;
 use crate::auth::tokens::TokenKeys;
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -16,4 +17,5 @@ pub struct AppState {
     pub tokens: Arc<TokenKeys>,
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<Metrics>,
+    pub login_throttle: Arc<LoginThrottle>,
 }

@@ -1,6 +1,6 @@
 //! Accounts and sessions: register, log in, rotate the refresh token, log out.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Duration;
 use sea_orm::{DatabaseConnection, TransactionTrait};
 use serde::{Deserialize, Serialize};
@@ -172,12 +172,27 @@ fn token_pair(
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
     request_body = LoginRequest,
-    responses((status = 200, body = TokenResponse), (status = 401, body = crate::error::Problem)))]
+    responses((status = 200, body = TokenResponse), (status = 401, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
 pub async fn login(
     state: web::Data<AppState>,
+    request: HttpRequest,
     body: JsonBody<LoginRequest>,
 ) -> AppResult<HttpResponse> {
     let body = body.0;
+    let email_key = body.email.trim().to_lowercase();
+    let client = request
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    if let Some(seconds) = state
+        .login_throttle
+        .blocked_for(&email_key, &client, state.clock.now())
+    {
+        let mut refused = AppError::new(ErrorCode::RateLimited)
+            .with_detail(format!("请 {seconds} 秒后再试 (retry in {seconds} s)"));
+        refused.retry_after = Some(seconds);
+        return Err(refused);
+    }
     let user = match Email::parse(&body.email) {
         Ok(email) => users::find_by_email(&state.db, &email).await?,
         Err(_) => None,
@@ -187,9 +202,13 @@ pub async fn login(
         user.as_ref().map(|u| u.password_hash.clone()),
     )
     .await?;
-    let user = user
-        .filter(|_| matches)
-        .ok_or_else(|| AppError::new(ErrorCode::InvalidCredentials))?;
+    let Some(user) = user.filter(|_| matches) else {
+        state
+            .login_throttle
+            .record_failure(&email_key, &client, state.clock.now());
+        return Err(AppError::new(ErrorCode::InvalidCredentials));
+    };
+    state.login_throttle.record_success(&email_key, &client);
     Ok(HttpResponse::Ok().json(start_session(&state, user.id).await?))
 }
 

@@ -73,6 +73,7 @@ fn reason(status: &str) -> &'static str {
         "413" => "请求体过大 · Payload too large",
         "415" => "请使用 application/json · Unsupported media type",
         "422" => "输入有误 · Invalid input",
+        "429" => "请求过于频繁 · Too many requests",
         "503" => "暂不可用 · Unavailable",
         _ => "响应 · Response",
     }

@@ -4,4 +4,5 @@
 pub mod extract;
 pub mod password;
 pub mod refresh;
+pub mod throttle;
 pub mod tokens;

@@ -308,3 +308,21 @@ async fn refresh_tokens_are_stored_only_as_hashes() {
         yigong::auth::refresh::hash(&session.refresh)
     );
 }
+
+#[tokio::test]
+async fn repeated_wrong_passwords_are_throttled() {
+    let app = spawn_app().await;
+    app.sign_up("doctor@hospital.example").await;
+    let wrong = json!({"email": "doctor@hospital.example", "password": "guess guess"});
+    for attempt in 1..=10 {
+        let reply = app.post("/api/v1/auth/login", None, wrong.clone()).await;
+        assert_eq!(reply.status, 401, "attempt {attempt}");
+    }
+    let right = json!({"email": "Doctor@hospital.example", "password": PASSWORD});
+    let blocked = app.post("/api/v1/auth/login", None, right).await;
+    assert_eq!(blocked.status, 429, "{:?}", blocked.body);
+    assert_eq!(blocked.body["code"], "rate_limited");
+    assert_eq!(blocked.content_type, "application/problem+json");
+    // Another account is not affected.
+    app.sign_up("nurse@hospital.example").await;
+}
