@@ -5,12 +5,17 @@ use chrono::{DateTime, Duration, Utc};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+/// (email, client address).
+type AttemptKey = (String, String);
+/// Failures so far and when the window started.
+type FailureCount = (u32, DateTime<Utc>);
+
 /// Failed-login counts per (email, client address), kept in memory.
 #[derive(Debug)]
 pub struct LoginThrottle {
     max_failures: u32,
     window: Duration,
-    failures: Mutex<HashMap<(String, String), (u32, DateTime<Utc>)>>,
+    failures: Mutex<HashMap<AttemptKey, FailureCount>>,
 }
 
 /// How many entries may pile up before stale ones are swept.
