@@ -28,6 +28,7 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     ValidationFailed,
     RateLimited,
+    IdempotencyKeyInProgress,
     Internal,
 }
 
@@ -52,6 +53,7 @@ impl ErrorCode {
             UnsupportedMediaType => ("unsupported_media_type", StatusCode::UNSUPPORTED_MEDIA_TYPE, "请使用 application/json", "Use application/json"),
             ValidationFailed => ("validation_failed", StatusCode::UNPROCESSABLE_ENTITY, "输入有误", "Invalid input"),
             RateLimited => ("rate_limited", StatusCode::TOO_MANY_REQUESTS, "尝试次数过多，请稍后再试", "Too many attempts, try again later"),
+            IdempotencyKeyInProgress => ("idempotency_key_in_progress", StatusCode::CONFLICT, "相同幂等键的请求仍在处理中", "A request with this Idempotency-Key is still in progress"),
             Internal => ("internal_error", StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误", "Internal server error"),
         }
     }

@@ -14,9 +14,9 @@ use crate::error::{AppError, ErrorCode};
 #[derive(Debug, Clone, Copy)]
 pub struct BodyLimit(pub usize);
 
-/// A JSON request body, parsed into `T`.
+/// A JSON request body, parsed into `T`, with the bytes it came from (for idempotency keys).
 #[derive(Debug)]
-pub struct JsonBody<T>(pub T);
+pub struct JsonBody<T>(pub T, pub web::Bytes);
 
 fn too_large(limit: usize) -> AppError {
     AppError::new(ErrorCode::PayloadTooLarge)
@@ -136,7 +136,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                 AppError::new(ErrorCode::MalformedRequest)
                     .with_detail(strip_position(&e.to_string()))
             })?;
-            Ok(JsonBody(value))
+            Ok(JsonBody(value, body.freeze()))
         })
     }
 }

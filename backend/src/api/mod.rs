@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod health;
+pub mod idempotency;
 pub mod json;
 pub mod me;
 pub mod openapi;

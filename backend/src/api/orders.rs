@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::idempotency::{Created, IdempotencyKey, run_once};
 use super::json::JsonBody;
 use super::organizations::load as load_organization;
 use super::{authorize, double_option, page_request};
@@ -225,15 +226,28 @@ async fn load(state: &AppState, id: Uuid) -> AppResult<order::Model> {
 }
 
 #[utoipa::path(post, path = "/api/v1/orders", tag = "orders", security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "重试时使用相同的键不会重复创建 · retrying with the same key creates nothing twice")),
     request_body = CreateOrderRequest,
     responses((status = 201, body = OrderView), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn create(
     state: web::Data<AppState>,
     auth: AuthUser,
+    key: IdempotencyKey,
     body: JsonBody<CreateOrderRequest>,
 ) -> AppResult<HttpResponse> {
-    let body = body.0;
-    let org = load_organization(&state, body.organization_id)
+    let JsonBody(request, raw) = body;
+    run_once(&state, auth.user.id, &key, &raw, || {
+        create_order(&state, &auth, request)
+    })
+    .await
+}
+
+async fn create_order(
+    state: &AppState,
+    auth: &AuthUser,
+    body: CreateOrderRequest,
+) -> AppResult<Created> {
+    let org = load_organization(state, body.organization_id)
         .await
         .map_err(|_| {
             AppError::field(
@@ -296,7 +310,7 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
-    Ok(HttpResponse::Created().json(OrderView::new(&order, true)))
+    Created::new(&OrderView::new(&order, true))
 }
 
 #[utoipa::path(get, path = "/api/v1/orders/{id}", tag = "orders", security((), ("bearer" = [])),

@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::authorize;
+use super::idempotency::{Created, IdempotencyKey, run_once};
 use super::json::JsonBody;
 use crate::auth::extract::{AuthUser, MaybeAuthUser};
 use crate::domain::organization::{MemberRole, NewOrganization, OrgKind};
@@ -103,15 +104,28 @@ pub(crate) async fn load(state: &AppState, id: Uuid) -> AppResult<organization::
 
 /// Creates an organisation; its creator becomes its first `org_admin`.
 #[utoipa::path(post, path = "/api/v1/organizations", tag = "organizations", security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "重试时使用相同的键不会重复创建 · retrying with the same key creates nothing twice")),
     request_body = CreateOrganizationRequest,
     responses((status = 201, body = OrganizationView), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn create(
     state: web::Data<AppState>,
     auth: AuthUser,
+    key: IdempotencyKey,
     body: JsonBody<CreateOrganizationRequest>,
 ) -> AppResult<HttpResponse> {
+    let JsonBody(request, raw) = body;
+    run_once(&state, auth.user.id, &key, &raw, || {
+        create_organization(&state, &auth, request)
+    })
+    .await
+}
+
+async fn create_organization(
+    state: &AppState,
+    auth: &AuthUser,
+    body: CreateOrganizationRequest,
+) -> AppResult<Created> {
     authorize(Some(&auth.actor), Action::CreateOrganization)?;
-    let body = body.0;
     let new = NewOrganization::parse(&body.name, body.kind, &body.city, body.review_required)
         .map_err(AppError::validation)?;
     let now = state.clock.now();
@@ -133,7 +147,7 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
-    Ok(HttpResponse::Created().json(view))
+    Created::new(&view)
 }
 
 #[utoipa::path(get, path = "/api/v1/organizations", tag = "organizations",

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::idempotency::{Created, IdempotencyKey, run_once};
 use super::json::JsonBody;
 use super::organizations::load as load_organization;
 use super::{authorize, page_request};
@@ -143,15 +144,28 @@ fn snapshot(view: &TeamView) -> Option<serde_json::Value> {
 
 /// Creates a team profile in one of the caller's labs; the caller becomes its first member.
 #[utoipa::path(post, path = "/api/v1/teams", tag = "teams", security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "重试时使用相同的键不会重复创建 · retrying with the same key creates nothing twice")),
     request_body = CreateTeamRequest,
     responses((status = 201, body = TeamView), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn create(
     state: web::Data<AppState>,
     auth: AuthUser,
+    key: IdempotencyKey,
     body: JsonBody<CreateTeamRequest>,
 ) -> AppResult<HttpResponse> {
-    let body = body.0;
-    let org = load_organization(&state, body.organization_id)
+    let JsonBody(request, raw) = body;
+    run_once(&state, auth.user.id, &key, &raw, || {
+        create_team(&state, &auth, request)
+    })
+    .await
+}
+
+async fn create_team(
+    state: &AppState,
+    auth: &AuthUser,
+    body: CreateTeamRequest,
+) -> AppResult<Created> {
+    let org = load_organization(state, body.organization_id)
         .await
         .map_err(|_| {
             AppError::field(
@@ -201,7 +215,7 @@ pub async fn create(
     )
     .await?;
     txn.commit().await?;
-    Ok(HttpResponse::Created().json(view))
+    Created::new(&view)
 }
 
 #[utoipa::path(get, path = "/api/v1/teams/{id}", tag = "teams",

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod entities;
+pub mod idempotency;
 pub mod orders;
 pub mod organizations;
 pub mod page;

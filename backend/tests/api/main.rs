@@ -7,6 +7,7 @@
 mod bad_input;
 mod cli;
 mod helpers;
+mod idempotency;
 mod lifecycle;
 mod migrations;
 mod organizations;

@@ -1,6 +1,7 @@
 //! sea-orm entities, one per table. Relations are queried explicitly in the store modules.
 
 pub mod audit_event;
+pub mod idempotency_key;
 pub mod membership;
 pub mod order;
 pub mod organization;
