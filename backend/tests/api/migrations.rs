@@ -36,6 +36,7 @@ async fn migrations_go_up_down_and_up_again() {
         "team_members",
         "orders",
         "audit_events",
+        "idempotency_keys",
     ];
     for table in tables {
         assert!(table_exists(db, table).await, "{table} after up");
