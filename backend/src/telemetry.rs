@@ -1,5 +1,7 @@
-//! Logging setup: `RUST_LOG` decides, with quiet database drivers by default.
+//! Logging setup: `RUST_LOG` decides, with quiet database drivers by default. Logs go to
+//! standard error, coloured only on a terminal.
 
+use std::io::IsTerminal;
 use tracing_subscriber::EnvFilter;
 
 pub fn init() {
@@ -8,5 +10,7 @@ pub fn init() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }
