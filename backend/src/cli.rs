@@ -47,6 +47,16 @@ pub enum Command {
     /// Platform administration.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Evaluate matching quality on a judged set (teams.jsonl, orders.jsonl, qrels.tsv).
+    /// Needs no database and no server.
+    Eval {
+        /// The set's directory.
+        #[arg(long)]
+        set: std::path::PathBuf,
+        /// Where to write the rankings (top 20 per order) and metrics as JSON.
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -95,6 +105,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             store::migrate(&db).await?;
             let summary = crate::seed::load_demo(&db, &SystemClock).await?;
             report_seed(&summary);
+            Ok(())
+        }
+        Command::Eval { set, out } => {
+            let matcher = yigong_search_index::matcher::Matcher::builtin()
+                .context("loading the concept lexicon")?;
+            crate::evaluation::run(&set, &out, &matcher)?;
             Ok(())
         }
         Command::Admin(AdminCommand::Create {

@@ -9,6 +9,8 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod evaluation;
+pub mod matching;
 pub mod metrics;
 pub mod seed;
 pub mod startup;

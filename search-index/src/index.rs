@@ -1,14 +1,22 @@
 //! The team index on disk: one tantivy document per team, analysed with the mixed analyzer, with
-//! field weights applied at query time. Queries are built from analysed terms only: raw user text
-//! never reaches tantivy's query parser, so no input can make a query fail.
+//! field weights applied at query time. Queries are built from analysed terms and concept ids only:
+//! raw user text never reaches tantivy's query parser, so no input can make a query fail.
+//!
+//! Writes are cheap and buffered; [`TeamIndex::commit_if_dirty`] makes them durable and visible.
+//! [`CommitLoop`] calls it at most once per interval from a background thread, so a burst of
+//! profile edits costs one commit, never one per document.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
-    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
 };
 use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
@@ -16,12 +24,14 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 use crate::analyzer::Analyzer;
 
 const TOKENIZER: &str = "yigong_mixed";
-const WRITER_MEMORY_BYTES: usize = 50_000_000;
+const WRITER_MEMORY_BYTES: usize = 100_000_000;
 
 /// A team profile as the index sees it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TeamDocument {
     pub team_id: String,
+    /// The database version of the profile this document was built from.
+    pub version: u64,
     pub name: String,
     pub summary: String,
     pub capabilities: String,
@@ -32,6 +42,21 @@ pub struct TeamDocument {
     pub city: String,
     pub language: String,
     pub concept_ids: Vec<String>,
+}
+
+impl TeamDocument {
+    /// All the profile's searchable text, for concept tagging.
+    pub fn full_text(&self) -> String {
+        let mut parts = vec![
+            self.name.as_str(),
+            self.summary.as_str(),
+            self.capabilities.as_str(),
+        ];
+        parts.extend(self.keywords.iter().map(String::as_str));
+        parts.extend(self.equipment.iter().map(String::as_str));
+        parts.extend(self.disciplines.iter().map(String::as_str));
+        parts.join("\n")
+    }
 }
 
 /// The searchable text fields and how much a match in each counts.
@@ -45,7 +70,14 @@ const TEXT_FIELDS: [(&str, f32); 7] = [
     ("institution", 0.5),
 ];
 
-/// One team found for a query, with the query's words it contained.
+/// What to look for: analysed terms and concept ids, each with a weight.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IndexQuery {
+    pub terms: Vec<(String, f32)>,
+    pub concepts: Vec<(String, f32)>,
+}
+
+/// One team found for a query, with the query's terms and concepts it contained.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
     pub team_id: String,
@@ -97,12 +129,15 @@ impl Tokenizer for MixedTokenizer {
     }
 }
 
-/// The index, its writer and a reader that follows commits.
+/// The index, its writer and a reader that follows commits. Shared behind an `Arc`: every method
+/// takes `&self`.
 pub struct TeamIndex {
     analyzer: Analyzer,
-    writer: IndexWriter,
+    writer: Mutex<IndexWriter>,
+    dirty: AtomicBool,
     reader: IndexReader,
     team_id: Field,
+    version: Field,
     concept_ids: Field,
     language: Field,
     text_fields: Vec<(Field, &'static str, f32)>,
@@ -117,6 +152,7 @@ impl std::fmt::Debug for TeamIndex {
 fn schema() -> Schema {
     let mut builder = Schema::builder();
     builder.add_text_field("team_id", STRING | STORED);
+    builder.add_u64_field("version", INDEXED | STORED | FAST);
     builder.add_text_field("concept_ids", STRING | STORED);
     builder.add_text_field("language", STRING | STORED);
     let text = TextOptions::default()
@@ -141,6 +177,11 @@ impl TeamIndex {
         Self::from_index(index, analyzer)
     }
 
+    /// An index held in memory only (evaluation and benchmarks of the matcher itself).
+    pub fn in_memory(analyzer: Analyzer) -> tantivy::Result<Self> {
+        Self::from_index(Index::create_in_ram(schema()), analyzer)
+    }
+
     fn from_index(index: Index, analyzer: Analyzer) -> tantivy::Result<Self> {
         index.tokenizers().register(
             TOKENIZER,
@@ -153,12 +194,14 @@ impl TeamIndex {
             .map(|(name, boost)| Ok((field(name)?, *name, *boost)))
             .collect::<tantivy::Result<Vec<_>>>()?;
         Ok(Self {
-            writer: index.writer(WRITER_MEMORY_BYTES)?,
+            writer: Mutex::new(index.writer(WRITER_MEMORY_BYTES)?),
+            dirty: AtomicBool::new(false),
             reader: index
                 .reader_builder()
-                .reload_policy(ReloadPolicy::OnCommitWithDelay)
+                .reload_policy(ReloadPolicy::Manual)
                 .try_into()?,
             team_id: field("team_id")?,
+            version: field("version")?,
             concept_ids: field("concept_ids")?,
             language: field("language")?,
             text_fields,
@@ -166,11 +209,20 @@ impl TeamIndex {
         })
     }
 
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+
+    fn writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
+        // A panic while holding the lock leaves the writer usable: tantivy keeps its own state.
+        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Replaces the team's document (visible after the next commit).
-    pub fn upsert(&mut self, team: &TeamDocument) -> tantivy::Result<()> {
-        self.delete(&team.team_id);
+    pub fn upsert(&self, team: &TeamDocument) -> tantivy::Result<()> {
         let mut document = doc!(
             self.team_id => team.team_id.as_str(),
+            self.version => team.version,
             self.language => team.language.as_str(),
         );
         for concept in &team.concept_ids {
@@ -190,40 +242,103 @@ impl TeamIndex {
                 document.add_text(*field, value);
             }
         }
-        self.writer.add_document(document)?;
+        let writer = self.writer();
+        writer.delete_term(Term::from_field_text(self.team_id, &team.team_id));
+        writer.add_document(document)?;
+        self.dirty.store(true, Ordering::Release);
         Ok(())
     }
 
-    pub fn delete(&mut self, team_id: &str) {
-        self.writer
+    pub fn delete(&self, team_id: &str) {
+        self.writer()
             .delete_term(Term::from_field_text(self.team_id, team_id));
+        self.dirty.store(true, Ordering::Release);
     }
 
     /// Makes every change so far durable and visible to new searches.
-    pub fn commit(&mut self) -> tantivy::Result<()> {
-        self.writer.commit()?;
+    pub fn commit(&self) -> tantivy::Result<()> {
+        let mut writer = self.writer();
+        self.dirty.store(false, Ordering::Release);
+        writer.commit()?;
+        drop(writer);
         self.reader.reload()
+    }
+
+    /// Commits when anything changed since the last commit; says whether it did.
+    pub fn commit_if_dirty(&self) -> tantivy::Result<bool> {
+        if self.dirty.load(Ordering::Acquire) {
+            self.commit()?;
+            Ok(true)
+        } else {
+            Ok(false)
+        }
     }
 
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()
     }
 
-    /// The best `limit` teams for `text` and `concepts`, each with the words and concepts that matched.
+    /// The profile version of every indexed team, to compare with the database.
+    pub fn indexed_versions(&self) -> tantivy::Result<HashMap<String, u64>> {
+        let searcher = self.reader.searcher();
+        let mut versions = HashMap::new();
+        for segment in searcher.segment_readers() {
+            let store = segment.get_store_reader(64)?;
+            for doc_id in 0..segment.max_doc() {
+                if segment.is_deleted(doc_id) {
+                    continue;
+                }
+                let document: TantivyDocument = store.get(doc_id)?;
+                let team_id = document
+                    .get_first(self.team_id)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_owned();
+                let version = document
+                    .get_first(self.version)
+                    .and_then(|v| v.as_u64())
+                    .unwrap_or_default();
+                versions.insert(team_id, version);
+            }
+        }
+        Ok(versions)
+    }
+
+    /// Removes every document (before a full rebuild).
+    pub fn clear(&self) -> tantivy::Result<()> {
+        self.writer().delete_all_documents()?;
+        self.dirty.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    /// Convenience search: every analysed word of `text` and every concept with weight 1.
     pub fn search(
         &self,
         text: &str,
         concepts: &[String],
         limit: usize,
     ) -> tantivy::Result<Vec<Hit>> {
-        let terms: BTreeSet<String> = self
-            .analyzer
-            .analyze(text)
-            .into_iter()
-            .map(|t| t.text)
-            .collect();
+        let query = IndexQuery {
+            terms: self
+                .analyzer
+                .analyze(text)
+                .into_iter()
+                .map(|t| (t.text, 1.0))
+                .collect(),
+            concepts: concepts.iter().map(|c| (c.clone(), 1.0)).collect(),
+        };
+        self.search_query(&query, limit)
+    }
+
+    /// The best `limit` teams for weighted terms and concepts, with what matched.
+    pub fn search_query(&self, query: &IndexQuery, limit: usize) -> tantivy::Result<Vec<Hit>> {
+        let mut term_weights: HashMap<&str, f32> = HashMap::new();
+        for (term, weight) in &query.terms {
+            let entry = term_weights.entry(term.as_str()).or_insert(0.0);
+            *entry = entry.max(*weight);
+        }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for term in &terms {
+        for (term, weight) in &term_weights {
             for (field, _, boost) in &self.text_fields {
                 let query = TermQuery::new(
                     Term::from_field_text(*field, term),
@@ -231,18 +346,18 @@ impl TeamIndex {
                 );
                 clauses.push((
                     Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(query), *boost)),
+                    Box::new(BoostQuery::new(Box::new(query), boost * weight)),
                 ));
             }
         }
-        for concept in concepts {
+        for (concept, weight) in &query.concepts {
             let query = TermQuery::new(
                 Term::from_field_text(self.concept_ids, concept),
                 IndexRecordOption::Basic,
             );
             clauses.push((
                 Occur::Should,
-                Box::new(BoostQuery::new(Box::new(query), 3.0)),
+                Box::new(BoostQuery::new(Box::new(query), *weight)),
             ));
         }
         if clauses.is_empty() || limit == 0 {
@@ -268,23 +383,80 @@ impl TeamIndex {
                     present.extend(self.analyzer.analyze(&value).into_iter().map(|t| t.text));
                 }
             }
-            let team_concepts = stored(self.concept_ids);
+            let team_concepts: BTreeSet<String> = stored(self.concept_ids).into_iter().collect();
+            let mut matched_terms: Vec<String> = term_weights
+                .keys()
+                .filter(|t| present.contains(**t))
+                .map(|t| (*t).to_owned())
+                .collect();
+            matched_terms.sort();
             hits.push(Hit {
                 team_id: stored(self.team_id).into_iter().next().unwrap_or_default(),
                 score,
-                matched_terms: terms
+                matched_terms,
+                matched_concepts: query
+                    .concepts
                     .iter()
-                    .filter(|t| present.contains(*t))
-                    .cloned()
-                    .collect(),
-                matched_concepts: concepts
-                    .iter()
-                    .filter(|c| team_concepts.contains(c))
-                    .cloned()
+                    .filter(|(c, _)| team_concepts.contains(c))
+                    .map(|(c, _)| c.clone())
                     .collect(),
             });
         }
         Ok(hits)
+    }
+}
+
+/// A background thread that commits the index at most once per interval while there are changes.
+/// Dropping it stops the thread after a final commit.
+pub struct CommitLoop {
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for CommitLoop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CommitLoop")
+    }
+}
+
+impl CommitLoop {
+    /// Starts committing `index` every `interval` when it has changes. Failures are passed to
+    /// `on_error` and retried at the next tick.
+    pub fn start(
+        index: Arc<TeamIndex>,
+        interval: Duration,
+        on_error: impl Fn(&tantivy::TantivyError) + Send + 'static,
+    ) -> std::io::Result<Self> {
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("index-commit".into())
+            .spawn(move || {
+                loop {
+                    let finished = !matches!(
+                        stopped.recv_timeout(interval),
+                        Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+                    );
+                    if let Err(error) = index.commit_if_dirty() {
+                        on_error(&error);
+                    }
+                    if finished {
+                        break;
+                    }
+                }
+            })?;
+        Ok(Self {
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for CommitLoop {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
@@ -310,7 +482,7 @@ mod tests {
     #[test]
     fn chinese_and_english_queries_find_the_right_team_with_reasons() {
         let dir = tempfile::tempdir().unwrap();
-        let mut index = index(dir.path());
+        let index = index(dir.path());
         index
             .upsert(&team(
                 "hydrogel",
@@ -356,7 +528,7 @@ mod tests {
     fn upsert_replaces_delete_removes_and_the_index_survives_reopening() {
         let dir = tempfile::tempdir().unwrap();
         {
-            let mut index = index(dir.path());
+            let index = index(dir.path());
             index.upsert(&team("t1", "影像组", "CT 分割", &[])).unwrap();
             index
                 .upsert(&team("t1", "影像组", "MRI 分割", &[]))
@@ -381,7 +553,7 @@ mod tests {
     #[test]
     fn any_query_text_is_safe() {
         let dir = tempfile::tempdir().unwrap();
-        let mut index = index(dir.path());
+        let index = index(dir.path());
         index.upsert(&team("t1", "组", "能力", &[])).unwrap();
         index.commit().unwrap();
         for text in [
@@ -395,5 +567,36 @@ mod tests {
         ] {
             assert!(index.search(text, &[], 10).is_ok(), "{text:?}");
         }
+    }
+
+    #[test]
+    fn the_commit_loop_makes_changes_visible_within_the_interval_with_one_commit_per_burst() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = Arc::new(index(dir.path()));
+        let _loop = CommitLoop::start(index.clone(), Duration::from_millis(300), |_| {}).unwrap();
+        for n in 0..50 {
+            index
+                .upsert(&TeamDocument {
+                    version: n,
+                    ..team(&format!("t{n}"), "外骨骼组", "软体外骨骼", &[])
+                })
+                .unwrap();
+        }
+        assert_eq!(index.num_docs(), 0, "nothing is visible before a commit");
+        let started = std::time::Instant::now();
+        while index.num_docs() < 50 {
+            assert!(
+                started.elapsed() < Duration::from_millis(1500),
+                "changes not visible within 1.5 s"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let versions = index.indexed_versions().unwrap();
+        assert_eq!(versions.len(), 50);
+        assert_eq!(versions["t7"], 7);
+        assert!(
+            !index.commit_if_dirty().unwrap(),
+            "the loop already committed"
+        );
     }
 }

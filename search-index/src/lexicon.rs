@@ -1,0 +1,272 @@
+//! The bilingual concept lexicon: concepts of the medical-engineering field with Chinese and English
+//! surface forms, and relations from clinical problems to the engineering capabilities that address
+//! them. The data lives in `search-index/lexicon/*.toml` so a domain expert can extend it without
+//! touching code; this module parses and checks it.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+/// The lexicon files compiled into the binary, by name.
+const BUILTIN_FILES: &[(&str, &str)] = &[
+    (
+        "materials_implants.toml",
+        include_str!("../lexicon/materials_implants.toml"),
+    ),
+    (
+        "robotics_rehab_devices.toml",
+        include_str!("../lexicon/robotics_rehab_devices.toml"),
+    ),
+    (
+        "imaging_ai_software.toml",
+        include_str!("../lexicon/imaging_ai_software.toml"),
+    ),
+    (
+        "sensors_diagnostics_neuro.toml",
+        include_str!("../lexicon/sensors_diagnostics_neuro.toml"),
+    ),
+];
+
+/// Whether a concept names a clinical problem or an engineering capability.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConceptKind {
+    Clinical,
+    Engineering,
+}
+
+/// One concept as written in a lexicon file.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Concept {
+    pub id: String,
+    pub kind: ConceptKind,
+    pub zh: Vec<String>,
+    pub en: Vec<String>,
+    /// Engineering capabilities that solve this problem (or realise this broad capability).
+    #[serde(default)]
+    pub addressed_by: Vec<String>,
+    /// Close associations, followed with a lower weight.
+    #[serde(default)]
+    pub related: Vec<String>,
+}
+
+impl Concept {
+    /// The name to show a reader of `language` ("zh" or "en").
+    pub fn label(&self, language: &str) -> &str {
+        let forms = if language.starts_with("en") {
+            &self.en
+        } else {
+            &self.zh
+        };
+        forms
+            .first()
+            .or_else(|| self.zh.first())
+            .map_or(self.id.as_str(), String::as_str)
+    }
+
+    pub fn surface_forms(&self) -> impl Iterator<Item = &str> {
+        self.zh.iter().chain(&self.en).map(String::as_str)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LexiconFile {
+    #[serde(default)]
+    concept: Vec<Concept>,
+}
+
+/// What is wrong with a lexicon file.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum LexiconError {
+    #[error("{file}: {message}")]
+    Syntax { file: String, message: String },
+    #[error("{file}: concept id {id:?} must be snake_case ASCII")]
+    BadId { file: String, id: String },
+    #[error("concept {id:?} is defined twice")]
+    Duplicate { id: String },
+    #[error("concept {id:?} needs at least one Chinese and one English surface form")]
+    MissingForms { id: String },
+    #[error("concept {id:?} refers to unknown concept {reference:?}")]
+    UnknownReference { id: String, reference: String },
+}
+
+/// Index of a concept inside its lexicon.
+pub type ConceptIndex = usize;
+
+/// All concepts, looked up by id.
+#[derive(Debug, Clone)]
+pub struct Lexicon {
+    concepts: Vec<Concept>,
+    by_id: HashMap<String, ConceptIndex>,
+}
+
+fn well_formed_id(id: &str) -> bool {
+    id.starts_with(|c: char| c.is_ascii_lowercase())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+impl Lexicon {
+    /// The lexicon shipped with Yigong.
+    pub fn builtin() -> Result<Self, LexiconError> {
+        Self::parse(BUILTIN_FILES.iter().copied())
+    }
+
+    /// Parses and checks lexicon files given as `(name, contents)`.
+    pub fn parse<'a>(
+        files: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, LexiconError> {
+        let mut concepts = Vec::new();
+        let mut by_id = HashMap::new();
+        for (name, contents) in files {
+            let file: LexiconFile =
+                toml::from_str(contents).map_err(|error| LexiconError::Syntax {
+                    file: name.to_owned(),
+                    message: error.to_string(),
+                })?;
+            for concept in file.concept {
+                if !well_formed_id(&concept.id) {
+                    return Err(LexiconError::BadId {
+                        file: name.to_owned(),
+                        id: concept.id,
+                    });
+                }
+                let has_forms = |forms: &[String]| forms.iter().any(|f| !f.trim().is_empty());
+                if !has_forms(&concept.zh) || !has_forms(&concept.en) {
+                    return Err(LexiconError::MissingForms { id: concept.id });
+                }
+                if by_id.insert(concept.id.clone(), concepts.len()).is_some() {
+                    return Err(LexiconError::Duplicate { id: concept.id });
+                }
+                concepts.push(concept);
+            }
+        }
+        for concept in &concepts {
+            for reference in concept.addressed_by.iter().chain(&concept.related) {
+                if !by_id.contains_key(reference) {
+                    return Err(LexiconError::UnknownReference {
+                        id: concept.id.clone(),
+                        reference: reference.clone(),
+                    });
+                }
+            }
+        }
+        Ok(Self { concepts, by_id })
+    }
+
+    pub fn len(&self) -> usize {
+        self.concepts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.concepts.is_empty()
+    }
+
+    pub fn concepts(&self) -> &[Concept] {
+        &self.concepts
+    }
+
+    pub fn get(&self, index: ConceptIndex) -> &Concept {
+        &self.concepts[index]
+    }
+
+    pub fn index_of(&self, id: &str) -> Option<ConceptIndex> {
+        self.by_id.get(id).copied()
+    }
+
+    pub fn by_id(&self, id: &str) -> Option<&Concept> {
+        self.index_of(id).map(|index| &self.concepts[index])
+    }
+
+    /// Every Chinese surface form, for the segmenter's dictionary.
+    pub fn chinese_words(&self) -> impl Iterator<Item = &str> {
+        self.concepts
+            .iter()
+            .flat_map(|c| c.zh.iter().map(String::as_str))
+    }
+
+    pub(crate) fn addressed_by(&self, index: ConceptIndex) -> impl Iterator<Item = ConceptIndex> {
+        self.references(&self.concepts[index].addressed_by)
+    }
+
+    pub(crate) fn related(&self, index: ConceptIndex) -> impl Iterator<Item = ConceptIndex> {
+        self.references(&self.concepts[index].related)
+    }
+
+    fn references<'a>(&'a self, ids: &'a [String]) -> impl Iterator<Item = ConceptIndex> + 'a {
+        ids.iter().filter_map(|id| self.index_of(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_lexicon_is_well_formed_and_large_enough() {
+        let lexicon = Lexicon::builtin().unwrap();
+        assert!(lexicon.len() >= 400, "only {} concepts", lexicon.len());
+        let clinical = lexicon
+            .concepts()
+            .iter()
+            .filter(|c| c.kind == ConceptKind::Clinical)
+            .collect::<Vec<_>>();
+        assert!(
+            clinical.len() >= 100,
+            "only {} clinical concepts",
+            clinical.len()
+        );
+        let unbridged: Vec<_> = clinical
+            .iter()
+            .filter(|c| c.addressed_by.is_empty())
+            .map(|c| c.id.as_str())
+            .collect();
+        assert!(
+            unbridged.len() * 10 <= clinical.len(),
+            "clinical concepts without addressed_by: {unbridged:?}"
+        );
+    }
+
+    #[test]
+    fn problems_are_reported_with_the_concept_that_has_them() {
+        let parse = |text: &'static str| Lexicon::parse([("t.toml", text)]).unwrap_err();
+        assert!(matches!(
+            parse(
+                "[[concept]]\nid = \"Bad Id\"\nkind = \"clinical\"\nzh = [\"渗血\"]\nen = [\"oozing\"]"
+            ),
+            LexiconError::BadId { .. }
+        ));
+        assert_eq!(
+            parse("[[concept]]\nid = \"a\"\nkind = \"clinical\"\nzh = [\"渗血\"]\nen = []"),
+            LexiconError::MissingForms { id: "a".into() }
+        );
+        assert_eq!(
+            parse(
+                "[[concept]]\nid = \"a\"\nkind = \"clinical\"\nzh = [\"渗血\"]\nen = [\"oozing\"]\naddressed_by = [\"b\"]"
+            ),
+            LexiconError::UnknownReference {
+                id: "a".into(),
+                reference: "b".into()
+            }
+        );
+        assert!(matches!(
+            parse("[[concept]]\nid = \"a\"\nkind = \"neither\"\nzh = [\"x\"]\nen = [\"x\"]"),
+            LexiconError::Syntax { .. }
+        ));
+    }
+
+    #[test]
+    fn labels_follow_the_reader_language() {
+        let lexicon = Lexicon::parse([(
+            "t.toml",
+            "[[concept]]\nid = \"hydrogel\"\nkind = \"engineering\"\nzh = [\"水凝胶\"]\nen = [\"hydrogel\"]",
+        )])
+        .unwrap();
+        let concept = lexicon.by_id("hydrogel").unwrap();
+        assert_eq!(concept.label("zh-CN"), "水凝胶");
+        assert_eq!(concept.label("en"), "hydrogel");
+    }
+}
