@@ -44,6 +44,8 @@ pub enum Command {
         #[arg(long, required = true)]
         demo: bool,
     },
+    /// Rebuild the search index from the database (the index is derived state).
+    Reindex,
     /// Platform administration.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -56,6 +58,12 @@ pub enum Command {
         /// Where to write the rankings (top 20 per order) and metrics as JSON.
         #[arg(long)]
         out: std::path::PathBuf,
+        /// Also print, per order, the concepts recognised and where the judged teams ranked.
+        #[arg(long)]
+        explain: bool,
+        /// Override matcher weights for a tuning experiment, e.g. `concept_boost=4,related=0.5`.
+        #[arg(long, default_value = "")]
+        weights: String,
     },
 }
 
@@ -78,9 +86,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!(database = %settings.database_url_for_logs(), data_dir = %settings.data_dir.display(), "starting");
             let app = Application::build(settings).await?;
             if serve.demo {
-                let summary =
-                    crate::seed::load_demo(&app.state().db, app.state().clock.as_ref()).await?;
+                let state = app.state();
+                let summary = crate::seed::load_demo(&state.db, state.clock.as_ref()).await?;
                 report_seed(&summary);
+                if !summary.skipped {
+                    state.matching.reconcile(&state.db).await?;
+                    let proposals = state
+                        .matching
+                        .propose_for_open_orders(&state.db, state.clock.now())
+                        .await?;
+                    println!("已生成匹配推荐 · proposals made: {proposals}");
+                }
             }
             tracing::info!(port = app.port(), "listening 服务已启动");
             app.run_until_stopped().await.context("serving")
@@ -107,10 +123,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             report_seed(&summary);
             Ok(())
         }
-        Command::Eval { set, out } => {
+        Command::Reindex => {
+            let settings = StorageSettings::resolve(&cli.common)?;
+            let db = store::connect(settings.database_url.expose()).await?;
+            store::migrate(&db).await?;
+            reindex(&db, &settings.index_dir()).await
+        }
+        Command::Eval {
+            set,
+            out,
+            explain,
+            weights,
+        } => {
             let matcher = yigong_search_index::matcher::Matcher::builtin()
                 .context("loading the concept lexicon")?;
-            crate::evaluation::run(&set, &out, &matcher)?;
+            let tuned = matcher
+                .weights()
+                .with_overrides(&weights)
+                .map_err(|e| anyhow!("--weights: {e}"))?;
+            let matcher = matcher.with_weights(tuned);
+            crate::evaluation::run(&set, &out, &matcher, explain)?;
             Ok(())
         }
         Command::Admin(AdminCommand::Create {
@@ -123,6 +155,32 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             create_admin(&db, &email, &display_name).await
         }
     }
+}
+
+async fn reindex(
+    db: &sea_orm::DatabaseConnection,
+    index_dir: &std::path::Path,
+) -> anyhow::Result<()> {
+    let matcher = std::sync::Arc::new(
+        yigong_search_index::matcher::Matcher::builtin().context("loading the concept lexicon")?,
+    );
+    let service = crate::matching::service::MatchingService::open(
+        index_dir,
+        matcher,
+        crate::config::DEFAULT_MATCH_LIMIT,
+    )?;
+    let started = std::time::Instant::now();
+    let mut bar = crate::progress::ProgressBar::new("重建索引 · reindexing");
+    let report = service
+        .rebuild(db, |done, total| bar.update(done, total))
+        .await?;
+    bar.finish();
+    println!(
+        "索引已重建 · index rebuilt: {} teams in {:.1} s",
+        report.indexed,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 fn report_seed(summary: &crate::seed::SeedSummary) {

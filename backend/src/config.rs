@@ -80,11 +80,13 @@ struct FileConfig {
     jwt_secret_file: Option<PathBuf>,
     max_body_bytes: Option<usize>,
     access_token_seconds: Option<i64>,
+    match_limit: Option<usize>,
 }
 
 pub const DEFAULT_DATA_DIR: &str = "./data";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
+pub const DEFAULT_MATCH_LIMIT: usize = 10;
 const JWT_KEY_FILE: &str = "jwt-signing.key";
 
 /// Everything the application needs to know, resolved.
@@ -100,6 +102,8 @@ pub struct Settings {
     pub access_token_seconds: i64,
     pub refresh_token_days: i64,
     pub max_body_bytes: usize,
+    /// How many teams are proposed for each order.
+    pub match_limit: usize,
 }
 
 /// What commands that only touch storage (migrate, seed, admin) need.
@@ -135,7 +139,19 @@ impl StorageSettings {
     }
 }
 
+impl StorageSettings {
+    /// Where the search index lives.
+    pub fn index_dir(&self) -> PathBuf {
+        self.data_dir.join("index")
+    }
+}
+
 impl Settings {
+    /// Where the search index lives.
+    pub fn index_dir(&self) -> PathBuf {
+        self.data_dir.join("index")
+    }
+
     /// Resolves every setting, creating the data directory and, if no key was given, the JWT
     /// signing key inside it.
     pub fn resolve(common: &CommonArgs, serve: &ServeArgs) -> anyhow::Result<Self> {
@@ -173,6 +189,7 @@ impl Settings {
                 .max_body_bytes
                 .or(file.max_body_bytes)
                 .unwrap_or(DEFAULT_MAX_BODY_BYTES),
+            match_limit: file.match_limit.unwrap_or(DEFAULT_MATCH_LIMIT).clamp(1, 50),
             data_dir,
         })
     }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod evaluation;
 pub mod matching;
 pub mod metrics;
+pub mod progress;
 pub mod seed;
 pub mod startup;
 pub mod state;

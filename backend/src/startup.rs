@@ -19,9 +19,11 @@ use crate::auth::tokens::TokenKeys;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::error::{AppError, ErrorCode};
+use crate::matching::service::{MatchingService, SyncReport};
 use crate::metrics::Metrics;
 use crate::state::AppState;
 use crate::store;
+use yigong_search_index::matcher::Matcher;
 
 /// A running server, before it is awaited.
 pub struct Application {
@@ -56,6 +58,16 @@ impl Application {
             &settings.jwt_audience,
             settings.access_token_seconds,
         );
+        let matcher = Arc::new(Matcher::builtin().context("loading the concept lexicon")?);
+        let matching = MatchingService::open(&settings.index_dir(), matcher, settings.match_limit)?;
+        let healed = matching.reconcile(&db).await?;
+        if healed != SyncReport::default() {
+            tracing::info!(
+                indexed = healed.indexed,
+                removed = healed.removed,
+                "search index reconciled with the database 索引已与数据库同步"
+            );
+        }
         let state = AppState {
             settings: Arc::new(settings),
             db,
@@ -63,6 +75,7 @@ impl Application {
             clock,
             metrics: Arc::new(Metrics::default()),
             login_throttle: Arc::new(LoginThrottle::default()),
+            matching: Arc::new(matching),
         };
         let server = run(listener, state.clone())?;
         Ok(Self {

@@ -8,6 +8,7 @@ use crate::auth::throttle::LoginThrottle;
 use crate::auth::tokens::TokenKeys;
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::matching::service::MatchingService;
 use crate::metrics::Metrics;
 
 #[derive(Debug, Clone)]
@@ -18,4 +19,5 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<Metrics>,
     pub login_throttle: Arc<LoginThrottle>,
+    pub matching: Arc<MatchingService>,
 }

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_foundation;
 mod m20261124_000002_idempotency_keys;
+mod m20261201_000003_matches;
 
 /// Every migration in order; `yigong migrate` and start-up run them.
 #[derive(Debug)]
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261124_000001_foundation::Migration),
             Box::new(m20261124_000002_idempotency_keys::Migration),
+            Box::new(m20261201_000003_matches::Migration),
         ]
     }
 }

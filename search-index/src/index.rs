@@ -304,6 +304,21 @@ impl TeamIndex {
         Ok(versions)
     }
 
+    /// The indexed profile version of one team, if the index holds it.
+    pub fn version_of(&self, team_id: &str) -> tantivy::Result<Option<u64>> {
+        let searcher = self.reader.searcher();
+        let query = TermQuery::new(
+            Term::from_field_text(self.team_id, team_id),
+            IndexRecordOption::Basic,
+        );
+        let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
+        let Some((_, address)) = top.first() else {
+            return Ok(None);
+        };
+        let document: TantivyDocument = searcher.doc(*address)?;
+        Ok(document.get_first(self.version).and_then(|v| v.as_u64()))
+    }
+
     /// Removes every document (before a full rebuild).
     pub fn clear(&self) -> tantivy::Result<()> {
         self.writer().delete_all_documents()?;

@@ -25,6 +25,10 @@ const BUILTIN_FILES: &[(&str, &str)] = &[
         "sensors_diagnostics_neuro.toml",
         include_str!("../lexicon/sensors_diagnostics_neuro.toml"),
     ),
+    (
+        "clinical_needs.toml",
+        include_str!("../lexicon/clinical_needs.toml"),
+    ),
 ];
 
 /// Whether a concept names a clinical problem or an engineering capability.
@@ -100,6 +104,8 @@ pub type ConceptIndex = usize;
 pub struct Lexicon {
     concepts: Vec<Concept>,
     by_id: HashMap<String, ConceptIndex>,
+    /// For each concept, the concepts that list it as `related` (the link read backwards).
+    related_from: Vec<Vec<ConceptIndex>>,
 }
 
 fn well_formed_id(id: &str) -> bool {
@@ -154,7 +160,19 @@ impl Lexicon {
                 }
             }
         }
-        Ok(Self { concepts, by_id })
+        let mut related_from = vec![Vec::new(); concepts.len()];
+        for (index, concept) in concepts.iter().enumerate() {
+            for reference in &concept.related {
+                if let Some(&target) = by_id.get(reference) {
+                    related_from[target].push(index);
+                }
+            }
+        }
+        Ok(Self {
+            concepts,
+            by_id,
+            related_from,
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -192,8 +210,10 @@ impl Lexicon {
         self.references(&self.concepts[index].addressed_by)
     }
 
+    /// Concepts linked by `related`, in either direction.
     pub(crate) fn related(&self, index: ConceptIndex) -> impl Iterator<Item = ConceptIndex> {
         self.references(&self.concepts[index].related)
+            .chain(self.related_from[index].iter().copied())
     }
 
     fn references<'a>(&'a self, ids: &'a [String]) -> impl Iterator<Item = ConceptIndex> + 'a {

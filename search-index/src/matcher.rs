@@ -14,9 +14,12 @@ use crate::lexicon::{ConceptIndex, Lexicon, LexiconError};
 pub struct ExpansionWeights {
     pub concept_boost: f32,
     pub mentioned: f32,
+    /// Factor per `addressed_by` step.
     pub addressed_by: f32,
-    pub addressed_by_twice: f32,
+    /// Factor per `related` step.
     pub related: f32,
+    /// Concepts reached with less weight than this are not followed.
+    pub floor: f32,
     pub title_terms: f32,
     pub body_terms: f32,
 }
@@ -24,14 +27,45 @@ pub struct ExpansionWeights {
 impl Default for ExpansionWeights {
     fn default() -> Self {
         Self {
-            concept_boost: 3.0,
+            concept_boost: 8.0,
             mentioned: 1.0,
             addressed_by: 0.8,
-            addressed_by_twice: 0.6,
-            related: 0.4,
+            related: 0.5,
+            floor: 0.3,
             title_terms: 1.5,
             body_terms: 1.0,
         }
+    }
+}
+
+impl ExpansionWeights {
+    /// These weights with `name=value` pairs (comma separated) applied, for tuning experiments.
+    pub fn with_overrides(mut self, overrides: &str) -> Result<Self, String> {
+        for pair in overrides
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            let (name, value) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("{pair:?} is not name=value"))?;
+            let value: f32 = value
+                .trim()
+                .parse()
+                .map_err(|_| format!("{value:?} is not a number"))?;
+            let slot = match name.trim() {
+                "concept_boost" => &mut self.concept_boost,
+                "mentioned" => &mut self.mentioned,
+                "addressed_by" => &mut self.addressed_by,
+                "related" => &mut self.related,
+                "floor" => &mut self.floor,
+                "title_terms" => &mut self.title_terms,
+                "body_terms" => &mut self.body_terms,
+                other => return Err(format!("unknown weight {other:?}")),
+            };
+            *slot = value;
+        }
+        Ok(self)
     }
 }
 
@@ -169,6 +203,10 @@ impl Matcher {
         Lexicon::builtin().map(Self::new)
     }
 
+    pub fn weights(&self) -> ExpansionWeights {
+        self.weights
+    }
+
     pub fn with_weights(mut self, weights: ExpansionWeights) -> Self {
         self.weights = weights;
         self
@@ -249,36 +287,37 @@ impl Matcher {
         }
     }
 
-    /// Every concept reachable from the mentioned ones, with the best weight and its source.
+    /// Every concept reachable from the mentioned ones, with the best weight and its source: a
+    /// walk along `addressed_by` and `related` links whose weight decays with every step.
     fn expand(&self, mentions: &[Mention]) -> Vec<Expansion> {
-        let mut best: HashMap<ConceptIndex, Expansion> = HashMap::new();
-        let mut offer = |concept: ConceptIndex, from: ConceptIndex, weight: f32| {
-            let entry = best.entry(concept).or_insert(Expansion {
-                concept,
-                from,
-                weight,
-            });
-            if weight > entry.weight {
-                *entry = Expansion {
-                    concept,
-                    from,
-                    weight,
-                };
-            }
-        };
         let w = self.weights;
-        for mention in mentions {
-            let from = mention.concept;
-            offer(from, from, w.mentioned);
-            for related in self.lexicon.related(from) {
-                offer(related, from, w.related);
+        let mut best: HashMap<ConceptIndex, Expansion> = HashMap::new();
+        let mut frontier: Vec<Expansion> = mentions
+            .iter()
+            .map(|m| Expansion {
+                concept: m.concept,
+                from: m.concept,
+                weight: w.mentioned,
+            })
+            .collect();
+        while let Some(step) = frontier.pop() {
+            match best.get(&step.concept) {
+                Some(known) if known.weight >= step.weight => continue,
+                _ => {}
             }
-            for capability in self.lexicon.addressed_by(from) {
-                offer(capability, from, w.addressed_by);
-                for technique in self.lexicon.addressed_by(capability) {
-                    offer(technique, from, w.addressed_by_twice);
-                }
+            best.insert(step.concept, step);
+            let next = |concept: ConceptIndex, factor: f32| Expansion {
+                concept,
+                from: step.from,
+                weight: step.weight * factor,
+            };
+            for capability in self.lexicon.addressed_by(step.concept) {
+                frontier.push(next(capability, w.addressed_by));
             }
+            for related in self.lexicon.related(step.concept) {
+                frontier.push(next(related, w.related));
+            }
+            frontier.retain(|e| e.weight >= w.floor);
         }
         let mut expansions: Vec<Expansion> = best.into_values().collect();
         expansions.sort_by(|a, b| {

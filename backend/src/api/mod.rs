@@ -5,6 +5,8 @@ pub mod auth;
 pub mod health;
 pub mod idempotency;
 pub mod json;
+pub mod language;
+pub mod matches;
 pub mod me;
 pub mod openapi;
 pub mod orders;

@@ -7,7 +7,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, health, me, orders, organizations, teams};
+use super::{auth, health, matches, me, orders, organizations, teams};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -21,6 +21,7 @@ use super::{auth, health, me, orders, organizations, teams};
         teams::create, teams::get, teams::update, teams::list,
         orders::create, orders::get, orders::update, orders::list, orders::submit, orders::review,
         orders::cancel, orders::close,
+        matches::search, matches::for_order, matches::for_team, matches::dismiss,
     ),
     components(schemas(crate::error::Problem, crate::domain::validation::FieldError, crate::domain::order::OrderStatus)),
     modifiers(&BearerAuth, &ProblemResponses),
@@ -29,6 +30,7 @@ use super::{auth, health, me, orders, organizations, teams};
         (name = "organizations", description = "机构 · Organisations"),
         (name = "teams", description = "工程团队能力档案 · Team capability profiles"),
         (name = "orders", description = "需求单 · Clinical needs"),
+        (name = "matches", description = "匹配推荐 · Proposed matches"),
         (name = "admin", description = "平台管理 · Platform administration"),
         (name = "service", description = "运维 · Service endpoints"),
     )

@@ -473,6 +473,17 @@ async fn apply_event(
     )
     .await?;
     txn.commit().await?;
+    if next == OrderStatus::Published {
+        // The order is published whatever happens here; a failure only delays its proposals
+        // until the next team change or `yigong reindex`.
+        if let Err(error) = state
+            .matching
+            .propose_for_order(&state.db, &moved, now)
+            .await
+        {
+            tracing::error!(order = %moved.id, error = format!("{error:#}"), "proposing teams failed");
+        }
+    }
     Ok(HttpResponse::Ok().json(OrderView::new(&moved, true)))
 }
 

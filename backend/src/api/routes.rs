@@ -5,7 +5,7 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::openapi::ApiDoc;
-use super::{auth, health, me, orders, organizations, teams};
+use super::{auth, health, matches, me, orders, organizations, teams};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
@@ -40,6 +40,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(web::get().to(teams::list))
                         .route(web::post().to(teams::create)),
                 )
+                .route("/teams/search", web::get().to(matches::search))
                 .service(
                     web::resource("/teams/{id}")
                         .route(web::get().to(teams::get))
@@ -58,6 +59,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/orders/{id}/submit", web::post().to(orders::submit))
                 .route("/orders/{id}/review", web::post().to(orders::review))
                 .route("/orders/{id}/cancel", web::post().to(orders::cancel))
-                .route("/orders/{id}/close", web::post().to(orders::close)),
+                .route("/orders/{id}/close", web::post().to(orders::close))
+                .route("/teams/{id}/matches", web::get().to(matches::for_team))
+                .route("/orders/{id}/matches", web::get().to(matches::for_order))
+                .route("/matches/{id}/dismiss", web::post().to(matches::dismiss)),
         );
 }

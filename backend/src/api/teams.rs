@@ -215,7 +215,39 @@ async fn create_team(
     )
     .await?;
     txn.commit().await?;
+    after_profile_change(state, &team);
     Created::new(&view)
+}
+
+/// Puts the new profile in the index and, once it is searchable, proposes the team for the
+/// published orders it now fits. Runs after the response: nothing here can undo the change, and a
+/// crash before the index commit is healed by the start-up reconciliation.
+fn after_profile_change(state: &AppState, team: &team::Model) {
+    if let Err(error) = state.matching.index_team(team) {
+        tracing::error!(team = %team.id, error = format!("{error:#}"), "indexing the team failed");
+        return;
+    }
+    let state = state.clone();
+    let (team_id, version) = (team.id, team.version);
+    tokio::spawn(async move {
+        let matching = &state.matching;
+        if !matching
+            .wait_until_indexed(team_id, version, std::time::Duration::from_secs(10))
+            .await
+        {
+            tracing::warn!(team = %team_id, "the index did not show the new profile in time");
+            return;
+        }
+        let now = state.clock.now();
+        match matching.propose_for_team(&state.db, team_id, now).await {
+            Ok(orders) => {
+                tracing::debug!(team = %team_id, proposed = orders.len(), "team matched against open orders")
+            }
+            Err(error) => {
+                tracing::error!(team = %team_id, error = format!("{error:#}"), "matching the team failed")
+            }
+        }
+    });
 }
 
 #[utoipa::path(get, path = "/api/v1/teams/{id}", tag = "teams",
@@ -287,6 +319,7 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
+    after_profile_change(&state, &team);
     Ok(HttpResponse::Ok().json(view))
 }
 

@@ -90,6 +90,15 @@ pub enum Action<'a> {
     ReviewOrder(OrderFacts),
     CancelOrder(OrderFacts),
     CloseOrder(OrderFacts),
+    /// The teams proposed for an order.
+    ViewOrderMatches(OrderFacts),
+    /// The orders proposed to a team.
+    ViewTeamMatches(TeamFacts<'a>),
+    /// Set a proposal aside: either side of the match may.
+    DismissMatch {
+        order: OrderFacts,
+        team: TeamFacts<'a>,
+    },
 }
 
 /// Why an action is refused, and how the refusal is shown.
@@ -141,11 +150,7 @@ pub fn authorize(actor: Option<&Actor>, action: Action<'_>) -> Result<(), Denied
                 && (actor.has_role(organization_id, MemberRole::Lead)
                     || actor.has_role(organization_id, MemberRole::OrgAdmin)),
         ),
-        Action::UpdateTeam(team) => allow(
-            team.member_ids.contains(&actor.user_id)
-                || actor.has_role(team.organization_id, MemberRole::Lead)
-                || actor.has_role(team.organization_id, MemberRole::OrgAdmin),
-        ),
+        Action::UpdateTeam(team) => allow(speaks_for_team(actor, team)),
         Action::CreateOrder {
             organization_id,
             kind,
@@ -174,7 +179,26 @@ pub fn authorize(actor: Option<&Actor>, action: Action<'_>) -> Result<(), Denied
                     || actor.has_role(order.organization_id, MemberRole::OrgAdmin),
             )
         }
+        Action::ViewOrderMatches(order) => {
+            view_order(actor, order)?;
+            allow(actor.platform_admin || actor.is_member(order.organization_id))
+        }
+        Action::ViewTeamMatches(team) => {
+            allow(actor.platform_admin || speaks_for_team(actor, team))
+        }
+        Action::DismissMatch { order, team } => allow(
+            actor.platform_admin
+                || speaks_for_team(actor, team)
+                || actor.is_member(order.organization_id),
+        ),
     }
+}
+
+/// A team's members, and its organisation's leads and admins, act for the team.
+fn speaks_for_team(actor: &Actor, team: TeamFacts<'_>) -> bool {
+    team.member_ids.contains(&actor.user_id)
+        || actor.has_role(team.organization_id, MemberRole::Lead)
+        || actor.has_role(team.organization_id, MemberRole::OrgAdmin)
 }
 
 /// Public orders are everyone's; inside the organisation, drafts are the author's and the

@@ -196,10 +196,68 @@ pub fn print(report: &Report) {
     );
 }
 
+/// For lexicon reviewers: what the matcher recognised in each order, and how the judged teams fared.
+fn explain(set: &EvalSet, matcher: &Matcher, report: &Report) -> anyhow::Result<()> {
+    let lexicon = matcher.lexicon();
+    let teams: HashMap<&str, &set::EvalTeam> =
+        set.teams.iter().map(|t| (t.id.as_str(), t)).collect();
+    for (order, ranked) in set.orders.iter().zip(&report.orders) {
+        let judgments = set.judgments(&order.id);
+        let query = matcher.order_query(&order.title, &order.body());
+        let named: Vec<String> = query
+            .mentions
+            .iter()
+            .map(|m| format!("{}({})", lexicon.get(m.concept).id, m.surface))
+            .collect();
+        println!(
+            "\n== {} {} ndcg={:.3}",
+            order.id,
+            order.title,
+            metrics::ndcg_at(&ranked.ranking, &judgments, CUTOFF)
+        );
+        println!("   concepts: {}", named.join(" "));
+        let mut judged: Vec<(&String, &u32)> = judgments.iter().collect();
+        judged.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        for (team, grade) in judged {
+            let rank = ranked
+                .ranking
+                .iter()
+                .position(|t| t == team)
+                .map_or("-".to_owned(), |r| (r + 1).to_string());
+            let mut document = teams
+                .get(team.as_str())
+                .map(|t| t.document())
+                .unwrap_or_default();
+            matcher.tag(&mut document);
+            println!(
+                "   g{grade} rank {rank:>2} {team} {} [{}]",
+                document.name,
+                document.concept_ids.join(" ")
+            );
+        }
+        let top: Vec<String> = ranked
+            .ranking
+            .iter()
+            .take(CUTOFF)
+            .map(|t| format!("{t}:{}", judgments.get(t).unwrap_or(&0)))
+            .collect();
+        println!("   top10: {}", top.join(" "));
+    }
+    Ok(())
+}
+
 /// Runs the whole command: load, evaluate, print, write `out`.
-pub fn run(set_dir: &Path, out: &Path, matcher: &Matcher) -> anyhow::Result<Report> {
+pub fn run(
+    set_dir: &Path,
+    out: &Path,
+    matcher: &Matcher,
+    show_explanations: bool,
+) -> anyhow::Result<Report> {
     let set = EvalSet::load(set_dir)?;
     let report = evaluate(&set, matcher)?;
+    if show_explanations {
+        explain(&set, matcher, &report)?;
+    }
     print(&report);
     let json = serde_json::to_vec_pretty(&report)?;
     std::fs::write(out, json).with_context(|| format!("writing {}", out.display()))?;

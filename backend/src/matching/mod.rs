@@ -2,3 +2,4 @@
 //! proposals stored with reasons, and keeping the index in step with the database.
 
 pub mod ranker;
+pub mod service;

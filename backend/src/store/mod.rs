@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod entities;
 pub mod idempotency;
+pub mod matches;
 pub mod orders;
 pub mod organizations;
 pub mod page;

@@ -163,3 +163,26 @@ pub async fn list(
         .await?;
     Ok(Page::from_overfetch(rows, page.limit, |o| o.id))
 }
+
+/// Ids of every published order (open for proposals and bids).
+pub async fn published_ids(db: &impl ConnectionTrait) -> Result<Vec<Uuid>, DbErr> {
+    order::Entity::find()
+        .select_only()
+        .column(order::Column::Id)
+        .filter(order::Column::Status.eq(OrderStatus::Published.as_str()))
+        .order_by_asc(order::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// Orders by id.
+pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<order::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    order::Entity::find()
+        .filter(order::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await
+}

@@ -128,3 +128,19 @@ pub async fn memberships_of(
         })
         .collect())
 }
+
+/// Which of `ids` are verified organisations.
+pub async fn verified_among(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<Uuid>, DbErr> {
+    use sea_orm::QuerySelect;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    organization::Entity::find()
+        .select_only()
+        .column(organization::Column::Id)
+        .filter(organization::Column::Id.is_in(ids.to_vec()))
+        .filter(organization::Column::Verified.eq(true))
+        .into_tuple()
+        .all(db)
+        .await
+}

@@ -136,3 +136,42 @@ pub async fn count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     use sea_orm::PaginatorTrait;
     team::Entity::find().count(db).await
 }
+
+/// Every team's id and profile version, for reconciling the search index.
+pub async fn versions(db: &impl ConnectionTrait) -> Result<Vec<(Uuid, i64)>, DbErr> {
+    team::Entity::find()
+        .select_only()
+        .column(team::Column::Id)
+        .column(team::Column::Version)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// Up to `limit` teams with ids above `after`, in id order (for walking the whole table).
+pub async fn batch_after(
+    db: &impl ConnectionTrait,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<team::Model>, DbErr> {
+    let mut query = team::Entity::find();
+    if let Some(after) = after {
+        query = query.filter(team::Column::Id.gt(after));
+    }
+    query
+        .order_by_asc(team::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}
+
+/// Teams by id.
+pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<team::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    team::Entity::find()
+        .filter(team::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await
+}

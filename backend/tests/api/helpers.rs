@@ -11,7 +11,7 @@ use yigong::startup::Application;
 use yigong::state::AppState;
 use yigong::store;
 use yigong::store::entities::{
-    audit_event, membership, order, organization, team, team_member, user,
+    audit_event, membership, order, organization, team, team_match, team_member, user,
 };
 
 pub const PASSWORD: &str = "correct-horse-battery";
@@ -263,6 +263,7 @@ impl TestApp {
             "team_members": team_member::Entity::find().into_json().all(db).await.expect("team members"),
             "orders": order::Entity::find().into_json().all(db).await.expect("orders"),
             "audit_events": audit_event::Entity::find().into_json().all(db).await.expect("audit"),
+            "matches": team_match::Entity::find().into_json().all(db).await.expect("matches"),
         })
     }
 }

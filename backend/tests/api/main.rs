@@ -9,6 +9,7 @@ mod cli;
 mod helpers;
 mod idempotency;
 mod lifecycle;
+mod matching;
 mod migrations;
 mod organizations;
 mod permissions;

@@ -54,7 +54,7 @@ async fn metrics_count_requests_by_route_and_status() {
 }
 
 /// Every route of the API sketch that this release serves, by method.
-const ROUTES: [(&str, &str); 27] = [
+const ROUTES: [(&str, &str); 31] = [
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),
@@ -82,6 +82,10 @@ const ROUTES: [(&str, &str); 27] = [
     ("post", "/api/v1/orders/{id}/review"),
     ("post", "/api/v1/orders/{id}/cancel"),
     ("post", "/api/v1/orders/{id}/close"),
+    ("get", "/api/v1/teams/search"),
+    ("get", "/api/v1/teams/{id}/matches"),
+    ("get", "/api/v1/orders/{id}/matches"),
+    ("post", "/api/v1/matches/{id}/dismiss"),
 ];
 
 #[tokio::test]

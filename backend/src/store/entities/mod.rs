@@ -8,5 +8,6 @@ pub mod organization;
 pub mod refresh_token;
 pub mod session;
 pub mod team;
+pub mod team_match;
 pub mod team_member;
 pub mod user;
