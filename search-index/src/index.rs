@@ -345,7 +345,8 @@ impl TeamIndex {
         self.search_query(&query, limit)
     }
 
-    /// The best `limit` teams for weighted terms and concepts, with what matched.
+    /// The best `limit` teams for weighted terms and concepts, with the concepts they carry that
+    /// the query asked for. `matched_terms` is left empty: see [`TeamIndex::matched_terms`].
     pub fn search_query(&self, query: &IndexQuery, limit: usize) -> tantivy::Result<Vec<Hit>> {
         let mut term_weights: HashMap<&str, f32> = HashMap::new();
         for (term, weight) in &query.terms {
@@ -383,39 +384,89 @@ impl TeamIndex {
             &BooleanQuery::new(clauses),
             &TopDocs::with_limit(limit).order_by_score(),
         )?;
+        let wanted: BTreeSet<&str> = query.concepts.iter().map(|(c, _)| c.as_str()).collect();
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
             let document: TantivyDocument = searcher.doc(address)?;
-            let stored = |field: Field| -> Vec<String> {
-                document
-                    .get_all(field)
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
-            };
-            let mut present = BTreeSet::new();
-            for (field, _, _) in &self.text_fields {
-                for value in stored(*field) {
-                    present.extend(self.analyzer.analyze(&value).into_iter().map(|t| t.text));
-                }
-            }
-            let team_concepts: BTreeSet<String> = stored(self.concept_ids).into_iter().collect();
-            let mut matched_terms: Vec<String> = term_weights
-                .keys()
-                .filter(|t| present.contains(**t))
-                .map(|t| (*t).to_owned())
+            let team_id = document
+                .get_first(self.team_id)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned();
+            let matched_concepts = document
+                .get_all(self.concept_ids)
+                .filter_map(|v| v.as_str())
+                .filter(|c| wanted.contains(c))
+                .map(str::to_owned)
                 .collect();
-            matched_terms.sort();
             hits.push(Hit {
-                team_id: stored(self.team_id).into_iter().next().unwrap_or_default(),
+                team_id,
                 score,
-                matched_terms,
-                matched_concepts: query
-                    .concepts
-                    .iter()
-                    .filter(|(c, _)| team_concepts.contains(c))
-                    .map(|(c, _)| c.clone())
-                    .collect(),
+                matched_terms: Vec::new(),
+                matched_concepts,
             });
+        }
+        Ok(hits)
+    }
+
+    /// Which of `terms` occur in the team's profile (for reasons; costs one analysis of it).
+    pub fn matched_terms(&self, team_id: &str, terms: &[String]) -> tantivy::Result<Vec<String>> {
+        let searcher = self.reader.searcher();
+        let query = TermQuery::new(
+            Term::from_field_text(self.team_id, team_id),
+            IndexRecordOption::Basic,
+        );
+        let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
+        let Some((_, address)) = top.first() else {
+            return Ok(Vec::new());
+        };
+        let document: TantivyDocument = searcher.doc(*address)?;
+        let mut present = BTreeSet::new();
+        for (field, _, _) in &self.text_fields {
+            for value in document.get_all(*field).filter_map(|v| v.as_str()) {
+                present.extend(self.analyzer.analyze(value).into_iter().map(|t| t.text));
+            }
+        }
+        let mut matched: Vec<String> = terms
+            .iter()
+            .filter(|t| present.contains(*t))
+            .cloned()
+            .collect();
+        matched.sort();
+        matched.dedup();
+        Ok(matched)
+    }
+
+    /// Inverse document frequency of each concept among indexed teams (BM25's formula).
+    pub fn concept_idf(&self, concepts: &[&str]) -> tantivy::Result<HashMap<String, f32>> {
+        let searcher = self.reader.searcher();
+        let total = searcher.num_docs() as f32;
+        let mut idf = HashMap::with_capacity(concepts.len());
+        for concept in concepts {
+            let frequency =
+                searcher.doc_freq(&Term::from_field_text(self.concept_ids, concept))? as f32;
+            let value = (1.0 + (total - frequency + 0.5) / (frequency + 0.5)).ln();
+            idf.insert((*concept).to_owned(), value);
+        }
+        Ok(idf)
+    }
+
+    /// Convenience for tests and tools: the hits of `search` with their matched words filled in.
+    pub fn search_with_terms(
+        &self,
+        text: &str,
+        concepts: &[String],
+        limit: usize,
+    ) -> tantivy::Result<Vec<Hit>> {
+        let terms: Vec<String> = self
+            .analyzer
+            .analyze(text)
+            .into_iter()
+            .map(|t| t.text)
+            .collect();
+        let mut hits = self.search(text, concepts, limit)?;
+        for hit in &mut hits {
+            hit.matched_terms = self.matched_terms(&hit.team_id, &terms)?;
         }
         Ok(hits)
     }
@@ -516,7 +567,9 @@ mod tests {
             .unwrap();
         index.commit().unwrap();
 
-        let hits = index.search("需要可降解的水凝胶", &[], 10).unwrap();
+        let hits = index
+            .search_with_terms("需要可降解的水凝胶", &[], 10)
+            .unwrap();
         assert_eq!(hits[0].team_id, "hydrogel");
         assert!(
             hits[0].matched_terms.contains(&"水凝胶".to_owned()),

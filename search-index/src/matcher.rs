@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::analyzer::Analyzer;
 use crate::concepts::{ConceptRecognizer, Mention};
-use crate::index::{Hit, IndexQuery, TeamDocument, TeamIndex};
+use crate::index::{IndexQuery, TeamDocument, TeamIndex};
 use crate::lexicon::{ConceptIndex, Lexicon, LexiconError};
 
 /// How much a concept reached through each kind of step counts, relative to one named directly.
@@ -22,18 +22,21 @@ pub struct ExpansionWeights {
     pub floor: f32,
     pub title_terms: f32,
     pub body_terms: f32,
+    /// Weight of the words of expanded concepts' surface forms, relative to the concept's weight.
+    pub expansion_terms: f32,
 }
 
 impl Default for ExpansionWeights {
     fn default() -> Self {
         Self {
-            concept_boost: 8.0,
+            concept_boost: 12.0,
             mentioned: 1.0,
-            addressed_by: 0.8,
+            addressed_by: 0.7,
             related: 0.5,
             floor: 0.3,
             title_terms: 1.5,
             body_terms: 1.0,
+            expansion_terms: 0.15,
         }
     }
 }
@@ -61,6 +64,7 @@ impl ExpansionWeights {
                 "floor" => &mut self.floor,
                 "title_terms" => &mut self.title_terms,
                 "body_terms" => &mut self.body_terms,
+                "expansion_terms" => &mut self.expansion_terms,
                 other => return Err(format!("unknown weight {other:?}")),
             };
             *slot = value;
@@ -103,6 +107,13 @@ pub struct Match {
     pub score: f32,
     pub reasons: Vec<Reason>,
 }
+
+/// Candidates each index query returns before concept scoring.
+const MIN_CANDIDATES: usize = 50;
+const MAX_CONCEPT_REASONS: usize = 5;
+const MAX_TERM_REASONS: usize = 5;
+/// Words borrowed from expanded concepts' surface forms, strongest first.
+const MAX_EXPANSION_WORDS: usize = 80;
 
 /// Words that appear in almost every clinical need and say nothing about who can solve it.
 const CLINICAL_FILLER: &[&str] = &[
@@ -183,6 +194,8 @@ pub struct Matcher {
     lexicon: Lexicon,
     analyzer: Analyzer,
     recognizer: ConceptRecognizer,
+    /// The analysed words of each concept's surface forms, computed once.
+    form_words: Vec<Vec<String>>,
     weights: ExpansionWeights,
 }
 
@@ -190,10 +203,26 @@ impl Matcher {
     pub fn new(lexicon: Lexicon) -> Self {
         let analyzer = Analyzer::new(lexicon.chinese_words());
         let recognizer = ConceptRecognizer::new(&lexicon, &analyzer);
+        let form_words = lexicon
+            .concepts()
+            .iter()
+            .map(|concept| {
+                let mut words: Vec<String> = concept
+                    .surface_forms()
+                    .flat_map(|form| analyzer.analyze(form))
+                    .map(|t| t.text)
+                    .filter(|w| !CLINICAL_FILLER.contains(&w.as_str()))
+                    .collect();
+                words.sort();
+                words.dedup();
+                words
+            })
+            .collect();
         Self {
             lexicon,
             analyzer,
             recognizer,
+            form_words,
             weights: ExpansionWeights::default(),
         }
     }
@@ -270,15 +299,30 @@ impl Matcher {
             }
         }
         let expansions = self.expand(&mentions);
-        let concepts = expansions
-            .iter()
-            .map(|e| {
-                (
-                    self.lexicon.get(e.concept).id.clone(),
-                    e.weight * self.weights.concept_boost,
-                )
-            })
+        if self.weights.expansion_terms > 0.0 {
+            let mut expansion_words: HashMap<&str, f32> = HashMap::new();
+            for expansion in &expansions {
+                let weight = expansion.weight * self.weights.expansion_terms;
+                for word in &self.form_words[expansion.concept] {
+                    let entry = expansion_words.entry(word.as_str()).or_insert(0.0);
+                    *entry = entry.max(weight);
+                }
+            }
+            let mut ranked: Vec<(&str, f32)> = expansion_words.into_iter().collect();
+            ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+            ranked.truncate(MAX_EXPANSION_WORDS);
+            terms.extend(ranked.into_iter().map(|(w, weight)| (w.to_owned(), weight)));
+        }
+        let mut strongest: HashMap<ConceptIndex, f32> = HashMap::new();
+        for expansion in &expansions {
+            let entry = strongest.entry(expansion.concept).or_insert(0.0);
+            *entry = entry.max(expansion.weight);
+        }
+        let mut concepts: Vec<(String, f32)> = strongest
+            .into_iter()
+            .map(|(concept, weight)| (self.lexicon.get(concept).id.clone(), weight))
             .collect();
+        concepts.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         OrderQuery {
             mentions,
             expansions,
@@ -287,102 +331,178 @@ impl Matcher {
         }
     }
 
-    /// Every concept reachable from the mentioned ones, with the best weight and its source: a
-    /// walk along `addressed_by` and `related` links whose weight decays with every step.
+    /// Every concept reachable from each mentioned one, with the best weight per (concept,
+    /// mention) pair: a walk along `addressed_by` and `related` links whose weight decays with
+    /// every step.
     fn expand(&self, mentions: &[Mention]) -> Vec<Expansion> {
         let w = self.weights;
-        let mut best: HashMap<ConceptIndex, Expansion> = HashMap::new();
-        let mut frontier: Vec<Expansion> = mentions
-            .iter()
-            .map(|m| Expansion {
-                concept: m.concept,
-                from: m.concept,
-                weight: w.mentioned,
-            })
-            .collect();
-        while let Some(step) = frontier.pop() {
-            match best.get(&step.concept) {
-                Some(known) if known.weight >= step.weight => continue,
-                _ => {}
+        let mut expansions = Vec::new();
+        for mention in mentions {
+            let mut best: HashMap<ConceptIndex, f32> = HashMap::new();
+            let mut frontier = vec![(mention.concept, w.mentioned)];
+            while let Some((concept, weight)) = frontier.pop() {
+                if best.get(&concept).is_some_and(|known| *known >= weight) {
+                    continue;
+                }
+                best.insert(concept, weight);
+                for capability in self.lexicon.addressed_by(concept) {
+                    frontier.push((capability, weight * w.addressed_by));
+                }
+                for related in self.lexicon.related(concept) {
+                    frontier.push((related, weight * w.related));
+                }
+                frontier.retain(|(_, weight)| *weight >= w.floor);
             }
-            best.insert(step.concept, step);
-            let next = |concept: ConceptIndex, factor: f32| Expansion {
+            expansions.extend(best.into_iter().map(|(concept, weight)| Expansion {
                 concept,
-                from: step.from,
-                weight: step.weight * factor,
-            };
-            for capability in self.lexicon.addressed_by(step.concept) {
-                frontier.push(next(capability, w.addressed_by));
-            }
-            for related in self.lexicon.related(step.concept) {
-                frontier.push(next(related, w.related));
-            }
-            frontier.retain(|e| e.weight >= w.floor);
+                from: mention.concept,
+                weight,
+            }));
         }
-        let mut expansions: Vec<Expansion> = best.into_values().collect();
         expansions.sort_by(|a, b| {
             b.weight
                 .total_cmp(&a.weight)
+                .then(a.from.cmp(&b.from))
                 .then(a.concept.cmp(&b.concept))
         });
         expansions
     }
 
     /// Searches `index` for the order's best `limit` teams, with reasons.
+    ///
+    /// Candidates come from two index queries (the order's words; its expanded concepts). Each
+    /// candidate's score is its text relevance plus, for every concept the order names, the best
+    /// concept the team carries that it leads to (weight × idf): each aspect of the need counts
+    /// once, so a team tagged with many loosely related concepts does not outrank one that
+    /// answers the need squarely.
     pub fn search(
         &self,
         index: &TeamIndex,
         query: &OrderQuery,
         limit: usize,
     ) -> tantivy::Result<Vec<Match>> {
-        Ok(index
-            .search_query(&query.index_query, limit)?
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let pool = limit.max(MIN_CANDIDATES);
+        let by_text = IndexQuery {
+            terms: query.index_query.terms.clone(),
+            concepts: query
+                .index_query
+                .concepts
+                .iter()
+                .map(|(c, _)| (c.clone(), 0.0))
+                .collect(),
+        };
+        let by_concept = IndexQuery {
+            terms: Vec::new(),
+            concepts: query.index_query.concepts.clone(),
+        };
+        let mut candidates: HashMap<String, (f32, Vec<String>)> = HashMap::new();
+        for hit in index.search_query(&by_text, pool)? {
+            candidates.insert(hit.team_id, (hit.score, hit.matched_concepts));
+        }
+        for hit in index.search_query(&by_concept, pool)? {
+            candidates
+                .entry(hit.team_id)
+                .or_insert((0.0, hit.matched_concepts));
+        }
+        let concept_ids: Vec<&str> = query
+            .index_query
+            .concepts
+            .iter()
+            .map(|(c, _)| c.as_str())
+            .collect();
+        let idf = index.concept_idf(&concept_ids)?;
+        let mut scored: Vec<(String, f32, Vec<Reason>)> = candidates
             .into_iter()
-            .map(|hit| self.explain(query, hit))
-            .collect())
+            .map(|(team_id, (text_score, concepts))| {
+                let (concept_score, reasons) = self.concept_score(query, &concepts, &idf);
+                let score = text_score + self.weights.concept_boost * concept_score;
+                (team_id, score, reasons)
+            })
+            .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        scored.truncate(limit);
+        let terms: Vec<String> = query
+            .index_query
+            .terms
+            .iter()
+            .map(|(t, _)| t.clone())
+            .collect();
+        scored
+            .into_iter()
+            .map(|(team_id, score, mut reasons)| {
+                let matched = index.matched_terms(&team_id, &terms)?;
+                self.add_term_reasons(query, &matched, &mut reasons);
+                Ok(Match {
+                    team_id,
+                    score,
+                    reasons,
+                })
+            })
+            .collect()
     }
 
-    fn explain(&self, query: &OrderQuery, hit: Hit) -> Match {
-        let matched: HashSet<&str> = hit.matched_concepts.iter().map(String::as_str).collect();
-        let mut reasons: Vec<Reason> = Vec::new();
+    /// For each concept the order names, the best of the team's concepts it leads to.
+    fn concept_score(
+        &self,
+        query: &OrderQuery,
+        team_concepts: &[String],
+        idf: &HashMap<String, f32>,
+    ) -> (f32, Vec<Reason>) {
+        let carried: HashSet<&str> = team_concepts.iter().map(String::as_str).collect();
+        let mut best: HashMap<ConceptIndex, (f32, ConceptIndex)> = HashMap::new();
         for expansion in &query.expansions {
-            let capability = &self.lexicon.get(expansion.concept).id;
-            if matched.contains(capability.as_str()) {
-                let reason = Reason::Concept {
-                    need: self.lexicon.get(expansion.from).id.clone(),
-                    capability: capability.clone(),
-                };
-                if !reasons.contains(&reason) {
-                    reasons.push(reason);
-                }
+            let id = self.lexicon.get(expansion.concept).id.as_str();
+            if !carried.contains(id) {
+                continue;
+            }
+            let value = expansion.weight * idf.get(id).copied().unwrap_or(0.0);
+            let entry = best
+                .entry(expansion.from)
+                .or_insert((0.0, expansion.concept));
+            if value > entry.0 {
+                *entry = (value, expansion.concept);
             }
         }
-        reasons.truncate(5);
+        let mut aspects: Vec<(ConceptIndex, f32, ConceptIndex)> = best
+            .into_iter()
+            .map(|(from, (value, concept))| (from, value, concept))
+            .collect();
+        aspects.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let total = aspects.iter().map(|(_, value, _)| value).sum();
+        let reasons = aspects
+            .iter()
+            .take(MAX_CONCEPT_REASONS)
+            .map(|(from, _, concept)| Reason::Concept {
+                need: self.lexicon.get(*from).id.clone(),
+                capability: self.lexicon.get(*concept).id.clone(),
+            })
+            .collect();
+        (total, reasons)
+    }
+
+    fn add_term_reasons(&self, query: &OrderQuery, matched: &[String], reasons: &mut Vec<Reason>) {
         let concept_words: HashSet<String> = reasons
             .iter()
             .flat_map(|r| match r {
-                Reason::Concept { need, capability } => [need.clone(), capability.clone()],
-                Reason::Term { .. } => [String::new(), String::new()],
+                Reason::Concept { need, capability } => vec![need.clone(), capability.clone()],
+                Reason::Term { .. } => Vec::new(),
             })
             .filter_map(|id| self.lexicon.by_id(&id))
             .flat_map(|c| c.surface_forms().map(str::to_lowercase).collect::<Vec<_>>())
             .collect();
-        let mut words: Vec<&String> = hit
-            .matched_terms
+        let mut words: Vec<&String> = matched
             .iter()
-            .filter(|t| t.chars().count() > 1)
+            .filter(|t| t.chars().count() > 1 && query.surfaces.contains_key(*t))
             .collect();
         words.sort_by_key(|t| std::cmp::Reverse(t.chars().count()));
-        for term in words.into_iter().take(5) {
+        for term in words.into_iter().take(MAX_TERM_REASONS) {
             let word = query.surfaces.get(term).unwrap_or(term).clone();
             if !concept_words.contains(&word.to_lowercase()) {
                 reasons.push(Reason::Term { word });
             }
-        }
-        Match {
-            team_id: hit.team_id,
-            score: hit.score,
-            reasons,
         }
     }
 
