@@ -46,6 +46,8 @@ pub enum Command {
     },
     /// Rebuild the search index from the database (the index is derived state).
     Reindex,
+    /// Measure matching speed, index size and memory on synthetic data (see docs/BENCHMARKS.md).
+    Bench(crate::bench::BenchArgs),
     /// Platform administration.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -123,6 +125,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             report_seed(&summary);
             Ok(())
         }
+        Command::Bench(args) => crate::bench::run(&args).await,
         Command::Reindex => {
             let settings = StorageSettings::resolve(&cli.common)?;
             let db = store::connect(settings.database_url.expose()).await?;

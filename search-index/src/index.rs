@@ -140,6 +140,7 @@ pub struct TeamIndex {
     version: Field,
     concept_ids: Field,
     language: Field,
+    words: Field,
     text_fields: Vec<(Field, &'static str, f32)>,
 }
 
@@ -155,6 +156,8 @@ fn schema() -> Schema {
     builder.add_u64_field("version", INDEXED | STORED | FAST);
     builder.add_text_field("concept_ids", STRING | STORED);
     builder.add_text_field("language", STRING | STORED);
+    // The profile's analysed words, stored (not indexed) so reasons need no re-analysis.
+    builder.add_text_field("words", STORED);
     let text = TextOptions::default()
         .set_indexing_options(
             TextFieldIndexing::default()
@@ -204,6 +207,7 @@ impl TeamIndex {
             version: field("version")?,
             concept_ids: field("concept_ids")?,
             language: field("language")?,
+            words: field("words")?,
             text_fields,
             analyzer,
         })
@@ -237,11 +241,15 @@ impl TeamIndex {
             ("disciplines", team.disciplines.join("；")),
             ("institution", team.institution.clone()),
         ];
+        let mut words = BTreeSet::new();
         for (field, name, _) in &self.text_fields {
             if let Some((_, value)) = values.iter().find(|(n, _)| n == name) {
                 document.add_text(*field, value);
+                words.extend(self.analyzer.analyze(value).into_iter().map(|t| t.text));
             }
         }
+        let words: Vec<String> = words.into_iter().collect();
+        document.add_text(self.words, words.join(" "));
         let writer = self.writer();
         writer.delete_term(Term::from_field_text(self.team_id, &team.team_id));
         writer.add_document(document)?;
@@ -345,8 +353,8 @@ impl TeamIndex {
         self.search_query(&query, limit)
     }
 
-    /// The best `limit` teams for weighted terms and concepts, with the concepts they carry that
-    /// the query asked for. `matched_terms` is left empty: see [`TeamIndex::matched_terms`].
+    /// The best `limit` teams for weighted terms and concepts, each with every concept it carries
+    /// (in `matched_concepts`). `matched_terms` is left empty: see [`TeamIndex::matched_terms`].
     pub fn search_query(&self, query: &IndexQuery, limit: usize) -> tantivy::Result<Vec<Hit>> {
         let mut term_weights: HashMap<&str, f32> = HashMap::new();
         for (term, weight) in &query.terms {
@@ -384,7 +392,6 @@ impl TeamIndex {
             &BooleanQuery::new(clauses),
             &TopDocs::with_limit(limit).order_by_score(),
         )?;
-        let wanted: BTreeSet<&str> = query.concepts.iter().map(|(c, _)| c.as_str()).collect();
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
             let document: TantivyDocument = searcher.doc(address)?;
@@ -396,7 +403,6 @@ impl TeamIndex {
             let matched_concepts = document
                 .get_all(self.concept_ids)
                 .filter_map(|v| v.as_str())
-                .filter(|c| wanted.contains(c))
                 .map(str::to_owned)
                 .collect();
             hits.push(Hit {
@@ -421,15 +427,15 @@ impl TeamIndex {
             return Ok(Vec::new());
         };
         let document: TantivyDocument = searcher.doc(*address)?;
-        let mut present = BTreeSet::new();
-        for (field, _, _) in &self.text_fields {
-            for value in document.get_all(*field).filter_map(|v| v.as_str()) {
-                present.extend(self.analyzer.analyze(value).into_iter().map(|t| t.text));
-            }
-        }
+        let present: BTreeSet<&str> = document
+            .get_first(self.words)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .split(' ')
+            .collect();
         let mut matched: Vec<String> = terms
             .iter()
-            .filter(|t| present.contains(*t))
+            .filter(|t| present.contains(String::as_str(t)))
             .cloned()
             .collect();
         matched.sort();
@@ -665,6 +671,50 @@ mod tests {
         assert!(
             !index.commit_if_dirty().unwrap(),
             "the loop already committed"
+        );
+    }
+
+    #[test]
+    fn positions_make_phrase_queries_work() {
+        use tantivy::query::PhraseQuery;
+        let dir = tempfile::tempdir().unwrap();
+        let index = index(dir.path());
+        index
+            .upsert(&team(
+                "phrase",
+                "组",
+                "a tissue adhesive for the liver",
+                &[],
+            ))
+            .unwrap();
+        index
+            .upsert(&team(
+                "apart",
+                "组",
+                "adhesive tapes for tissue culture",
+                &[],
+            ))
+            .unwrap();
+        index.commit().unwrap();
+        let field = index
+            .text_fields
+            .iter()
+            .find(|(_, n, _)| *n == "capabilities")
+            .unwrap()
+            .0;
+        let phrase = PhraseQuery::new(vec![
+            Term::from_field_text(field, "tissu"),
+            Term::from_field_text(field, "adhes"),
+        ]);
+        let searcher = index.reader.searcher();
+        let top = searcher
+            .search(&phrase, &TopDocs::with_limit(5).order_by_score())
+            .unwrap();
+        assert_eq!(top.len(), 1, "only the document with the words in a row");
+        let document: TantivyDocument = searcher.doc(top[0].1).unwrap();
+        assert_eq!(
+            document.get_first(index.team_id).and_then(|v| v.as_str()),
+            Some("phrase")
         );
     }
 }

@@ -106,6 +106,8 @@ pub struct Lexicon {
     by_id: HashMap<String, ConceptIndex>,
     /// For each concept, the concepts that list it as `related` (the link read backwards).
     related_from: Vec<Vec<ConceptIndex>>,
+    /// For each concept, how many links of any kind point at it.
+    in_degree: Vec<usize>,
 }
 
 fn well_formed_id(id: &str) -> bool {
@@ -161,10 +163,17 @@ impl Lexicon {
             }
         }
         let mut related_from = vec![Vec::new(); concepts.len()];
+        let mut in_degree = vec![0; concepts.len()];
         for (index, concept) in concepts.iter().enumerate() {
             for reference in &concept.related {
                 if let Some(&target) = by_id.get(reference) {
                     related_from[target].push(index);
+                    in_degree[target] += 1;
+                }
+            }
+            for reference in &concept.addressed_by {
+                if let Some(&target) = by_id.get(reference) {
+                    in_degree[target] += 1;
                 }
             }
         }
@@ -172,6 +181,7 @@ impl Lexicon {
             concepts,
             by_id,
             related_from,
+            in_degree,
         })
     }
 
@@ -197,6 +207,13 @@ impl Lexicon {
 
     pub fn by_id(&self, id: &str) -> Option<&Concept> {
         self.index_of(id).map(|index| &self.concepts[index])
+    }
+
+    /// How specific a concept is within the lexicon: high for a capability few problems lead to
+    /// (swallowing-sound sensing), low for one almost every problem leads to (machine learning).
+    pub fn specificity(&self, index: ConceptIndex) -> f32 {
+        let total = self.concepts.len() as f32;
+        (1.0 + total / (1.0 + self.in_degree[index] as f32)).ln()
     }
 
     /// Every Chinese surface form, for the segmenter's dictionary.

@@ -24,6 +24,13 @@ pub struct ExpansionWeights {
     pub body_terms: f32,
     /// Weight of the words of expanded concepts' surface forms, relative to the concept's weight.
     pub expansion_terms: f32,
+    /// When above 0, text relevance is divided by the best candidate's and scaled by this, so
+    /// that long Chinese texts and short English ones weigh the same against concepts.
+    pub text_scale: f32,
+    /// Extra weight of concepts named in the order's title (the heart of the need).
+    pub title_concepts: f32,
+    /// Exponent of a concept's specificity in the lexicon graph (0 ignores it).
+    pub specificity: f32,
 }
 
 impl Default for ExpansionWeights {
@@ -37,6 +44,9 @@ impl Default for ExpansionWeights {
             title_terms: 1.5,
             body_terms: 1.0,
             expansion_terms: 0.15,
+            text_scale: 20.0,
+            title_concepts: 1.5,
+            specificity: 0.0,
         }
     }
 }
@@ -65,6 +75,9 @@ impl ExpansionWeights {
                 "title_terms" => &mut self.title_terms,
                 "body_terms" => &mut self.body_terms,
                 "expansion_terms" => &mut self.expansion_terms,
+                "text_scale" => &mut self.text_scale,
+                "title_concepts" => &mut self.title_concepts,
+                "specificity" => &mut self.specificity,
                 other => return Err(format!("unknown weight {other:?}")),
             };
             *slot = value;
@@ -109,11 +122,11 @@ pub struct Match {
 }
 
 /// Candidates each index query returns before concept scoring.
-const MIN_CANDIDATES: usize = 50;
+const MIN_CANDIDATES: usize = 30;
 const MAX_CONCEPT_REASONS: usize = 5;
 const MAX_TERM_REASONS: usize = 5;
 /// Words borrowed from expanded concepts' surface forms, strongest first.
-const MAX_EXPANSION_WORDS: usize = 80;
+const MAX_EXPANSION_WORDS: usize = 40;
 
 /// Words that appear in almost every clinical need and say nothing about who can solve it.
 const CLINICAL_FILLER: &[&str] = &[
@@ -196,6 +209,8 @@ pub struct Matcher {
     recognizer: ConceptRecognizer,
     /// The analysed words of each concept's surface forms, computed once.
     form_words: Vec<Vec<String>>,
+    /// For each concept, every concept its links lead to with the weight (computed once).
+    reach: Vec<Vec<(ConceptIndex, f32)>>,
     weights: ExpansionWeights,
 }
 
@@ -218,12 +233,15 @@ impl Matcher {
                 words
             })
             .collect();
+        let weights = ExpansionWeights::default();
+        let reach = Self::all_reach(&lexicon, &weights);
         Self {
             lexicon,
             analyzer,
             recognizer,
             form_words,
-            weights: ExpansionWeights::default(),
+            reach,
+            weights,
         }
     }
 
@@ -237,8 +255,15 @@ impl Matcher {
     }
 
     pub fn with_weights(mut self, weights: ExpansionWeights) -> Self {
+        self.reach = Self::all_reach(&self.lexicon, &weights);
         self.weights = weights;
         self
+    }
+
+    fn all_reach(lexicon: &Lexicon, weights: &ExpansionWeights) -> Vec<Vec<(ConceptIndex, f32)>> {
+        (0..lexicon.len())
+            .map(|concept| Self::reach(lexicon, weights, concept))
+            .collect()
     }
 
     pub fn lexicon(&self) -> &Lexicon {
@@ -273,12 +298,16 @@ impl Matcher {
         let mut surfaces = HashMap::new();
         let mut terms = Vec::new();
         let mut mentions = Vec::new();
-        for (text, weight) in [
-            (title, self.weights.title_terms),
-            (body, self.weights.body_terms),
+        let mut in_title = HashSet::new();
+        for (text, weight, is_title) in [
+            (title, self.weights.title_terms, true),
+            (body, self.weights.body_terms, false),
         ] {
             let tokens = self.analyzer.analyze(text);
             for mention in self.recognizer.recognise(text, &tokens) {
+                if is_title {
+                    in_title.insert(mention.concept);
+                }
                 if !mentions
                     .iter()
                     .any(|m: &Mention| m.concept == mention.concept)
@@ -298,7 +327,7 @@ impl Matcher {
                 terms.push((token.text, weight));
             }
         }
-        let expansions = self.expand(&mentions);
+        let expansions = self.expand(&mentions, &in_title);
         if self.weights.expansion_terms > 0.0 {
             let mut expansion_words: HashMap<&str, f32> = HashMap::new();
             for expansion in &expansions {
@@ -331,32 +360,57 @@ impl Matcher {
         }
     }
 
-    /// Every concept reachable from each mentioned one, with the best weight per (concept,
-    /// mention) pair: a walk along `addressed_by` and `related` links whose weight decays with
-    /// every step.
-    fn expand(&self, mentions: &[Mention]) -> Vec<Expansion> {
+    /// Every concept reachable from `from` with its best weight (starting at 1): a walk along
+    /// `addressed_by` and `related` links whose weight decays with every step, down to the floor.
+    fn reach(
+        lexicon: &Lexicon,
+        weights: &ExpansionWeights,
+        from: ConceptIndex,
+    ) -> Vec<(ConceptIndex, f32)> {
+        let mut best = vec![0.0_f32; lexicon.len()];
+        let mut stack = vec![(from, 1.0_f32)];
+        best[from] = 1.0;
+        while let Some((concept, weight)) = stack.pop() {
+            if weight < best[concept] {
+                continue;
+            }
+            let steps = lexicon
+                .addressed_by(concept)
+                .map(|next| (next, weight * weights.addressed_by))
+                .chain(
+                    lexicon
+                        .related(concept)
+                        .map(|next| (next, weight * weights.related)),
+                );
+            for (next, next_weight) in steps {
+                if next_weight >= weights.floor && next_weight > best[next] {
+                    best[next] = next_weight;
+                    stack.push((next, next_weight));
+                }
+            }
+        }
+        best.into_iter()
+            .enumerate()
+            .filter(|(_, weight)| *weight > 0.0)
+            .collect()
+    }
+
+    /// The expansions of each mentioned concept, scaled by how prominently it was named.
+    fn expand(&self, mentions: &[Mention], in_title: &HashSet<ConceptIndex>) -> Vec<Expansion> {
         let w = self.weights;
         let mut expansions = Vec::new();
         for mention in mentions {
-            let mut best: HashMap<ConceptIndex, f32> = HashMap::new();
-            let mut frontier = vec![(mention.concept, w.mentioned)];
-            while let Some((concept, weight)) = frontier.pop() {
-                if best.get(&concept).is_some_and(|known| *known >= weight) {
-                    continue;
+            let start = if in_title.contains(&mention.concept) {
+                w.mentioned * w.title_concepts
+            } else {
+                w.mentioned
+            };
+            expansions.extend(self.reach[mention.concept].iter().map(|(concept, weight)| {
+                Expansion {
+                    concept: *concept,
+                    from: mention.concept,
+                    weight: weight * start,
                 }
-                best.insert(concept, weight);
-                for capability in self.lexicon.addressed_by(concept) {
-                    frontier.push((capability, weight * w.addressed_by));
-                }
-                for related in self.lexicon.related(concept) {
-                    frontier.push((related, weight * w.related));
-                }
-                frontier.retain(|(_, weight)| *weight >= w.floor);
-            }
-            expansions.extend(best.into_iter().map(|(concept, weight)| Expansion {
-                concept,
-                from: mention.concept,
-                weight,
             }));
         }
         expansions.sort_by(|a, b| {
@@ -387,12 +441,7 @@ impl Matcher {
         let pool = limit.max(MIN_CANDIDATES);
         let by_text = IndexQuery {
             terms: query.index_query.terms.clone(),
-            concepts: query
-                .index_query
-                .concepts
-                .iter()
-                .map(|(c, _)| (c.clone(), 0.0))
-                .collect(),
+            concepts: Vec::new(),
         };
         let by_concept = IndexQuery {
             terms: Vec::new(),
@@ -414,11 +463,20 @@ impl Matcher {
             .map(|(c, _)| c.as_str())
             .collect();
         let idf = index.concept_idf(&concept_ids)?;
+        let best_text = candidates
+            .values()
+            .map(|(text, _)| *text)
+            .fold(0.0_f32, f32::max);
+        let text_factor = if self.weights.text_scale > 0.0 && best_text > 0.0 {
+            self.weights.text_scale / best_text
+        } else {
+            1.0
+        };
         let mut scored: Vec<(String, f32, Vec<Reason>)> = candidates
             .into_iter()
             .map(|(team_id, (text_score, concepts))| {
                 let (concept_score, reasons) = self.concept_score(query, &concepts, &idf);
-                let score = text_score + self.weights.concept_boost * concept_score;
+                let score = text_score * text_factor + self.weights.concept_boost * concept_score;
                 (team_id, score, reasons)
             })
             .collect();
@@ -444,6 +502,13 @@ impl Matcher {
             .collect()
     }
 
+    /// The concept bridges between an order and a team's concepts, strongest first, with the
+    /// unweighted (idf 1) strength of each: for reviewing the lexicon.
+    pub fn bridges(&self, query: &OrderQuery, team_concepts: &[String]) -> (f32, Vec<Reason>) {
+        let idf: HashMap<String, f32> = team_concepts.iter().map(|c| (c.clone(), 1.0)).collect();
+        self.concept_score(query, team_concepts, &idf)
+    }
+
     /// For each concept the order names, the best of the team's concepts it leads to.
     fn concept_score(
         &self,
@@ -458,7 +523,11 @@ impl Matcher {
             if !carried.contains(id) {
                 continue;
             }
-            let value = expansion.weight * idf.get(id).copied().unwrap_or(0.0);
+            let specificity = self
+                .lexicon
+                .specificity(expansion.concept)
+                .powf(self.weights.specificity);
+            let value = expansion.weight * specificity * idf.get(id).copied().unwrap_or(0.0);
             let entry = best
                 .entry(expansion.from)
                 .or_insert((0.0, expansion.concept));

@@ -4,8 +4,8 @@
 //! spreading, as the server would propose them, and the exposure Gini is reported with and without it.
 //! No database, no server.
 
-mod metrics;
-mod set;
+pub(crate) mod metrics;
+pub(crate) mod set;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -233,6 +233,26 @@ fn explain(set: &EvalSet, matcher: &Matcher, report: &Report) -> anyhow::Result<
                 "   g{grade} rank {rank:>2} {team} {} [{}]",
                 document.name,
                 document.concept_ids.join(" ")
+            );
+            let (strength, bridges) = matcher.bridges(&query, &document.concept_ids);
+            let bridges: Vec<String> = bridges.iter().map(|b| matcher.describe(b, "en")).collect();
+            println!("      bridge {strength:.2}: {}", bridges.join("; "));
+        }
+        for team in ranked.ranking.iter().take(5) {
+            if judgments.contains_key(team) {
+                continue;
+            }
+            let mut document = teams
+                .get(team.as_str())
+                .map(|t| t.document())
+                .unwrap_or_default();
+            matcher.tag(&mut document);
+            let (strength, bridges) = matcher.bridges(&query, &document.concept_ids);
+            let bridges: Vec<String> = bridges.iter().map(|b| matcher.describe(b, "en")).collect();
+            println!(
+                "   x  top {team} {} bridge {strength:.2}: {}",
+                document.name,
+                bridges.join("; ")
             );
         }
         let top: Vec<String> = ranked
