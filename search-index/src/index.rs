@@ -25,6 +25,12 @@ use crate::analyzer::Analyzer;
 
 const TOKENIZER: &str = "yigong_mixed";
 const WRITER_MEMORY_BYTES: usize = 100_000_000;
+/// Query words kept after dropping the common ones (see `most_telling_terms`).
+const MAX_QUERY_TERMS: usize = 48;
+/// A word in more than this share of profiles is too common to search for...
+const COMMON_TERM_SHARE: f32 = 0.1;
+/// ...once the index holds enough profiles for the share to mean something.
+const COMMON_TERM_MIN_DOCS: f32 = 200.0;
 
 /// A team profile as the index sees it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -361,6 +367,8 @@ impl TeamIndex {
             let entry = term_weights.entry(term.as_str()).or_insert(0.0);
             *entry = entry.max(*weight);
         }
+        let searcher = self.reader.searcher();
+        let term_weights = self.most_telling_terms(&searcher, term_weights)?;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (term, weight) in &term_weights {
             for (field, _, boost) in &self.text_fields {
@@ -387,7 +395,6 @@ impl TeamIndex {
         if clauses.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
-        let searcher = self.reader.searcher();
         let top = searcher.search(
             &BooleanQuery::new(clauses),
             &TopDocs::with_limit(limit).order_by_score(),
@@ -413,6 +420,37 @@ impl TeamIndex {
             });
         }
         Ok(hits)
+    }
+
+    /// Keeps the query words that can tell teams apart: words in more than a tenth of all
+    /// profiles add little but cost long posting lists, and of the rest the strongest
+    /// (weight × idf) [`MAX_QUERY_TERMS`] are kept.
+    fn most_telling_terms<'q>(
+        &self,
+        searcher: &tantivy::Searcher,
+        weights: HashMap<&'q str, f32>,
+    ) -> tantivy::Result<Vec<(&'q str, f32)>> {
+        let total = searcher.num_docs().max(1) as f32;
+        let field = self
+            .text_fields
+            .iter()
+            .find(|(_, name, _)| *name == "capabilities")
+            .map(|(field, _, _)| *field);
+        let mut ranked = Vec::with_capacity(weights.len());
+        for (term, weight) in weights {
+            let frequency = match field {
+                Some(field) => searcher.doc_freq(&Term::from_field_text(field, term))? as f32,
+                None => 0.0,
+            };
+            if total >= COMMON_TERM_MIN_DOCS && frequency / total > COMMON_TERM_SHARE {
+                continue;
+            }
+            let idf = (1.0 + (total - frequency + 0.5) / (frequency + 0.5)).ln();
+            ranked.push((term, weight, weight * idf));
+        }
+        ranked.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(b.0)));
+        ranked.truncate(MAX_QUERY_TERMS);
+        Ok(ranked.into_iter().map(|(term, weight, _)| (term, weight)).collect())
     }
 
     /// Which of `terms` occur in the team's profile (for reasons; costs one analysis of it).
