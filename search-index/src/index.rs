@@ -278,6 +278,28 @@ impl TeamIndex {
         self.reader.reload()
     }
 
+    /// Merges every segment into one, purging deleted documents, so that term statistics are
+    /// exactly those of the live profiles (as after a rebuild). Tantivy also merges in the
+    /// background; this makes it happen now.
+    pub fn compact(&self) -> tantivy::Result<()> {
+        let mut writer = self.writer();
+        writer.commit()?;
+        let segments = writer.index().searchable_segment_ids()?;
+        if segments.len() > 1
+            || self
+                .reader
+                .searcher()
+                .segment_readers()
+                .iter()
+                .any(|s| s.num_deleted_docs() > 0)
+        {
+            writer.merge(&segments).wait()?;
+        }
+        writer.commit()?;
+        drop(writer);
+        self.reader.reload()
+    }
+
     /// Commits when anything changed since the last commit; says whether it did.
     pub fn commit_if_dirty(&self) -> tantivy::Result<bool> {
         if self.dirty.load(Ordering::Acquire) {
@@ -450,7 +472,10 @@ impl TeamIndex {
         }
         ranked.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(b.0)));
         ranked.truncate(MAX_QUERY_TERMS);
-        Ok(ranked.into_iter().map(|(term, weight, _)| (term, weight)).collect())
+        Ok(ranked
+            .into_iter()
+            .map(|(term, weight, _)| (term, weight))
+            .collect())
     }
 
     /// Which of `terms` occur in the team's profile (for reasons; costs one analysis of it).

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use crate::analyzer::Analyzer;
 use crate::concepts::{ConceptRecognizer, Mention};
 use crate::index::{IndexQuery, TeamDocument, TeamIndex};
-use crate::lexicon::{ConceptIndex, Lexicon, LexiconError};
+use crate::lexicon::{ConceptIndex, ConceptKind, Lexicon, LexiconError};
 
 /// How much a concept reached through each kind of step counts, relative to one named directly.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -31,6 +31,9 @@ pub struct ExpansionWeights {
     pub title_concepts: f32,
     /// Exponent of a concept's specificity in the lexicon graph (0 ignores it).
     pub specificity: f32,
+    /// Factor for a team matching through a clinical concept (the setting) rather than an
+    /// engineering capability.
+    pub clinical_context: f32,
 }
 
 impl Default for ExpansionWeights {
@@ -47,6 +50,7 @@ impl Default for ExpansionWeights {
             text_scale: 20.0,
             title_concepts: 1.5,
             specificity: 0.0,
+            clinical_context: 1.0,
         }
     }
 }
@@ -78,6 +82,7 @@ impl ExpansionWeights {
                 "text_scale" => &mut self.text_scale,
                 "title_concepts" => &mut self.title_concepts,
                 "specificity" => &mut self.specificity,
+                "clinical_context" => &mut self.clinical_context,
                 other => return Err(format!("unknown weight {other:?}")),
             };
             *slot = value;
@@ -523,10 +528,14 @@ impl Matcher {
             if !carried.contains(id) {
                 continue;
             }
-            let specificity = self
+            let mut specificity = self
                 .lexicon
                 .specificity(expansion.concept)
                 .powf(self.weights.specificity);
+            if self.lexicon.get(expansion.concept).kind == ConceptKind::Clinical {
+                // A team naming the same clinical setting is context, not a capability.
+                specificity *= self.weights.clinical_context;
+            }
             let value = expansion.weight * specificity * idf.get(id).copied().unwrap_or(0.0);
             let entry = best
                 .entry(expansion.from)
