@@ -34,12 +34,14 @@ pub struct ExpansionWeights {
     /// Factor for a team matching through a clinical concept (the setting) rather than an
     /// engineering capability.
     pub clinical_context: f32,
+    /// How much a team's further capabilities for one aspect of the need add to its best one.
+    pub aspect_breadth: f32,
 }
 
 impl Default for ExpansionWeights {
     fn default() -> Self {
         Self {
-            concept_boost: 12.0,
+            concept_boost: 8.0,
             mentioned: 1.0,
             addressed_by: 0.7,
             related: 0.5,
@@ -48,9 +50,10 @@ impl Default for ExpansionWeights {
             body_terms: 1.0,
             expansion_terms: 0.15,
             text_scale: 20.0,
-            title_concepts: 1.5,
+            title_concepts: 2.0,
             specificity: 0.0,
             clinical_context: 1.0,
+            aspect_breadth: 0.25,
         }
     }
 }
@@ -83,6 +86,7 @@ impl ExpansionWeights {
                 "title_concepts" => &mut self.title_concepts,
                 "specificity" => &mut self.specificity,
                 "clinical_context" => &mut self.clinical_context,
+                "aspect_breadth" => &mut self.aspect_breadth,
                 other => return Err(format!("unknown weight {other:?}")),
             };
             *slot = value;
@@ -523,6 +527,7 @@ impl Matcher {
     ) -> (f32, Vec<Reason>) {
         let carried: HashSet<&str> = team_concepts.iter().map(String::as_str).collect();
         let mut best: HashMap<ConceptIndex, (f32, ConceptIndex)> = HashMap::new();
+        let mut others: HashMap<ConceptIndex, f32> = HashMap::new();
         for expansion in &query.expansions {
             let id = self.lexicon.get(expansion.concept).id.as_str();
             if !carried.contains(id) {
@@ -537,12 +542,18 @@ impl Matcher {
                 specificity *= self.weights.clinical_context;
             }
             let value = expansion.weight * specificity * idf.get(id).copied().unwrap_or(0.0);
+            *others.entry(expansion.from).or_insert(0.0) += value;
             let entry = best
                 .entry(expansion.from)
                 .or_insert((0.0, expansion.concept));
             if value > entry.0 {
                 *entry = (value, expansion.concept);
             }
+        }
+        // Further capabilities for the same aspect add a little (breadth); the best counts fully.
+        for (from, (value, _)) in best.iter_mut() {
+            let rest = others.get(from).copied().unwrap_or(0.0) - *value;
+            *value += self.weights.aspect_breadth * rest.max(0.0);
         }
         let mut aspects: Vec<(ConceptIndex, f32, ConceptIndex)> = best
             .into_iter()
