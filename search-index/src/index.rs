@@ -340,19 +340,24 @@ impl TeamIndex {
         Ok(versions)
     }
 
-    /// The indexed profile version of one team, if the index holds it.
-    pub fn version_of(&self, team_id: &str) -> tantivy::Result<Option<u64>> {
+    /// The stored document of one team, if the index holds it.
+    fn document_of(&self, team_id: &str) -> tantivy::Result<Option<TantivyDocument>> {
         let searcher = self.reader.searcher();
         let query = TermQuery::new(
             Term::from_field_text(self.team_id, team_id),
             IndexRecordOption::Basic,
         );
         let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
-        let Some((_, address)) = top.first() else {
-            return Ok(None);
-        };
-        let document: TantivyDocument = searcher.doc(*address)?;
-        Ok(document.get_first(self.version).and_then(|v| v.as_u64()))
+        top.first()
+            .map(|(_, address)| searcher.doc(*address))
+            .transpose()
+    }
+
+    /// The indexed profile version of one team, if the index holds it.
+    pub fn version_of(&self, team_id: &str) -> tantivy::Result<Option<u64>> {
+        Ok(self
+            .document_of(team_id)?
+            .and_then(|document| document.get_first(self.version).and_then(|v| v.as_u64())))
     }
 
     /// Removes every document (before a full rebuild).
@@ -480,16 +485,9 @@ impl TeamIndex {
 
     /// Which of `terms` occur in the team's profile (for reasons; costs one analysis of it).
     pub fn matched_terms(&self, team_id: &str, terms: &[String]) -> tantivy::Result<Vec<String>> {
-        let searcher = self.reader.searcher();
-        let query = TermQuery::new(
-            Term::from_field_text(self.team_id, team_id),
-            IndexRecordOption::Basic,
-        );
-        let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
-        let Some((_, address)) = top.first() else {
+        let Some(document) = self.document_of(team_id)? else {
             return Ok(Vec::new());
         };
-        let document: TantivyDocument = searcher.doc(*address)?;
         let present: BTreeSet<&str> = document
             .get_first(self.words)
             .and_then(|v| v.as_str())

@@ -13,9 +13,10 @@ use yigong_search_index::matcher::{Matcher, Reason};
 use super::authorize;
 use super::json::JsonBody;
 use super::language::ReaderLanguage;
+use super::orders::facts as order_facts_of;
+use super::teams::load as load_team;
 use crate::auth::extract::AuthUser;
-use crate::domain::order::OrderStatus;
-use crate::domain::policy::{Action, OrderFacts, TeamFacts};
+use crate::domain::policy::{Action, TeamFacts};
 use crate::domain::validation::Checker;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::matching::service::reasons_from_json;
@@ -183,29 +184,6 @@ pub struct TeamSearchResults {
     pub items: Vec<TeamSearchHit>,
 }
 
-fn order_facts(order: &order::Model) -> AppResult<OrderFacts> {
-    let status = OrderStatus::parse(&order.status).ok_or_else(|| {
-        AppError::internal(anyhow::anyhow!("stored order status {:?}", order.status))
-    })?;
-    Ok(OrderFacts {
-        organization_id: order.organization_id,
-        author_id: order.author_id,
-        status,
-    })
-}
-
-async fn load_team(state: &AppState, id: Uuid) -> AppResult<(team::Model, Vec<Uuid>)> {
-    let team = teams::find(&state.db, id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    let members = teams::member_ids(&state.db, &[team.id])
-        .await?
-        .into_iter()
-        .map(|(_, user)| user)
-        .collect();
-    Ok((team, members))
-}
-
 fn reasons_of(state: &AppState, row: &team_match::Model, language: &str) -> Vec<ReasonView> {
     reason_views(
         state.matching.matcher(),
@@ -230,7 +208,7 @@ pub async fn for_order(
         .ok_or_else(AppError::not_found)?;
     authorize(
         Some(&auth.actor),
-        Action::ViewOrderMatches(order_facts(&order)?),
+        Action::ViewOrderMatches(order_facts_of(&order)?),
     )?;
     let rows = matches::for_order(&state.db, order.id).await?;
     let team_ids: Vec<Uuid> = rows.iter().map(|r| r.team_id).collect();
@@ -336,7 +314,7 @@ pub async fn dismiss(
     authorize(
         Some(&auth.actor),
         Action::DismissMatch {
-            order: order_facts(&order)?,
+            order: order_facts_of(&order)?,
             team: TeamFacts {
                 organization_id: team.organization_id,
                 member_ids: &members,

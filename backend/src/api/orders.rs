@@ -202,7 +202,7 @@ pub struct OrderListQuery {
     pub cursor: Option<String>,
 }
 
-fn facts(order: &order::Model) -> AppResult<OrderFacts> {
+pub(super) fn facts(order: &order::Model) -> AppResult<OrderFacts> {
     let status = OrderStatus::parse(&order.status).ok_or_else(|| {
         AppError::internal(anyhow::anyhow!("stored order status {:?}", order.status))
     })?;

@@ -130,7 +130,7 @@ pub struct TeamListQuery {
     pub cursor: Option<String>,
 }
 
-async fn load(state: &AppState, id: Uuid) -> AppResult<(team::Model, Vec<Uuid>)> {
+pub(super) async fn load(state: &AppState, id: Uuid) -> AppResult<(team::Model, Vec<Uuid>)> {
     let team = teams::find(&state.db, id)
         .await?
         .ok_or_else(AppError::not_found)?;

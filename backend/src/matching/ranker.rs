@@ -8,7 +8,41 @@ use yigong_search_index::ranking::{RankingPolicy, TeamStanding};
 /// How many candidates the index returns before priors re-rank them.
 const CANDIDATE_POOL: usize = 60;
 
-/// The best `limit` available teams for `query`, best first.
+/// The teams worth re-ranking for a final list of `limit`, best first by relevance alone.
+pub fn candidates(
+    matcher: &Matcher,
+    index: &TeamIndex,
+    query: &OrderQuery,
+    limit: usize,
+) -> tantivy::Result<Vec<Match>> {
+    matcher.search(index, query, CANDIDATE_POOL.max(limit.saturating_mul(3)))
+}
+
+/// Applies the priors to `candidates` and keeps the best `limit` available teams.
+pub fn rerank(
+    candidates: Vec<Match>,
+    policy: &RankingPolicy,
+    standing: impl Fn(&str) -> Option<TeamStanding>,
+    limit: usize,
+) -> Vec<Match> {
+    let scored = candidates
+        .into_iter()
+        .map(|m| {
+            let score = m.score;
+            (m, score)
+        })
+        .collect();
+    policy
+        .rerank(scored, |m: &Match| standing(&m.team_id), limit)
+        .into_iter()
+        .map(|(mut m, score)| {
+            m.score = score;
+            m
+        })
+        .collect()
+}
+
+/// The best `limit` available teams for `query`, best first: [`candidates`] then [`rerank`].
 pub fn rank_teams(
     matcher: &Matcher,
     index: &TeamIndex,
@@ -17,21 +51,6 @@ pub fn rank_teams(
     standing: impl Fn(&str) -> Option<TeamStanding>,
     limit: usize,
 ) -> tantivy::Result<Vec<Match>> {
-    let pool = CANDIDATE_POOL.max(limit.saturating_mul(3));
-    let candidates = matcher
-        .search(index, query, pool)?
-        .into_iter()
-        .map(|m| {
-            let score = m.score;
-            (m, score)
-        })
-        .collect();
-    Ok(policy
-        .rerank(candidates, |m: &Match| standing(&m.team_id), limit)
-        .into_iter()
-        .map(|(mut m, score)| {
-            m.score = score;
-            m
-        })
-        .collect())
+    let found = candidates(matcher, index, query, limit)?;
+    Ok(rerank(found, policy, standing, limit))
 }

@@ -15,7 +15,7 @@ use yigong_search_index::index::{CommitLoop, TeamDocument, TeamIndex};
 use yigong_search_index::matcher::{Match, Matcher, Reason};
 use yigong_search_index::ranking::{RankingPolicy, TeamStanding};
 
-use super::ranker::rank_teams;
+use super::ranker::{candidates, rerank};
 use crate::store::entities::{order, team};
 use crate::store::matches::{self, NewMatch};
 use crate::store::{orders, organizations, string_list, teams};
@@ -231,24 +231,19 @@ impl MatchingService {
         limit: usize,
     ) -> anyhow::Result<Vec<Match>> {
         let query = self.matcher.order_query(&order.title, &order_body(order));
-        let candidates = self
-            .matcher
-            .search(&self.index, &query, 60.max(limit * 3))
-            .context("searching the index")?;
-        let ids: Vec<Uuid> = candidates
+        let found =
+            candidates(&self.matcher, &self.index, &query, limit).context("searching the index")?;
+        let ids: Vec<Uuid> = found
             .iter()
             .filter_map(|m| m.team_id.parse().ok())
             .collect();
         let standings = self.standings(db, &ids).await?;
-        rank_teams(
-            &self.matcher,
-            &self.index,
-            &query,
+        Ok(rerank(
+            found,
             &self.policy,
             |team| standings.get(team).copied(),
             limit,
-        )
-        .context("ranking teams")
+        ))
     }
 
     async fn standings(
