@@ -15,8 +15,10 @@ for path in sorted(here.glob("*.toml")):
         if cid in concepts:
             problems.append(f"{where}: duplicate id (also in {concepts[cid][0]})")
         concepts[cid] = (path.name, c)
-        if c.get("kind") not in ("clinical", "engineering"):
-            problems.append(f"{where}: kind must be clinical or engineering")
+        if c.get("kind") not in ("clinical", "engineering", "outside_healthcare"):
+            problems.append(f"{where}: kind must be clinical, engineering or outside_healthcare")
+        if c.get("kind") == "outside_healthcare" and (c.get("addressed_by") or c.get("related")):
+            problems.append(f"{where}: fields outside healthcare take no links")
         if not c.get("zh") or not c.get("en"):
             problems.append(f"{where}: needs at least one zh and one en surface form")
         unknown = set(c) - {"id", "kind", "zh", "en", "addressed_by", "related"}

@@ -1,6 +1,11 @@
 //! Finds the lexicon's concepts in text: every surface form is analysed with the same analyzer as
 //! the text, and a concept is mentioned where its form's words appear in a row. Longer forms win
 //! over shorter ones starting at the same word ("组织粘合剂" over "粘合剂").
+//!
+//! Chinese writers split a term with modifiers ("胶布或系带固定" for 胶布固定, "气囊压力持续监测"
+//! for 气囊压力监测), so a Chinese form of several words is also found when its words appear in
+//! order within one clause with at most [`MAX_INSERTED_WORDS`] other words between them. English
+//! forms must match word for word: "pressure sensors for injury prevention" is not a pressure injury.
 
 use std::collections::HashMap;
 
@@ -14,9 +19,31 @@ pub struct Mention {
     pub surface: String,
 }
 
+/// Words a Chinese form's words may have between them and still name it.
+const MAX_INSERTED_WORDS: usize = 2;
+/// Characters that end a clause: a split form is not looked for across them.
+const CLAUSE_BREAKS: &[char] = &[
+    '。', '；', '，', '、', '！', '？', '：', '.', ';', ',', '!', '?', ':', '\n', '(', ')', '（',
+    '）',
+];
+
+/// Letters in which a text's word and the form's word (as written) may differ at the end and
+/// still be the same word: stemming rightly joins "tests" and "testing", but also "oxygen" and
+/// "oxygenator" or "usable" and "usability", which name other things.
+const MAX_DIFFERING_ENDING: usize = 3;
+
 #[derive(Debug, Clone)]
 struct FormPattern {
     rest: Vec<String>,
+    concept: ConceptIndex,
+    /// The form's words as written, lower-cased (first word included), for each spelling.
+    spellings: Vec<Vec<String>>,
+}
+
+/// A Chinese form of several words, looked for split by inserted words.
+#[derive(Debug, Clone)]
+struct SplitForm {
+    words: Vec<String>,
     concept: ConceptIndex,
 }
 
@@ -24,26 +51,61 @@ struct FormPattern {
 #[derive(Debug, Clone, Default)]
 pub struct ConceptRecognizer {
     by_first_word: HashMap<String, Vec<FormPattern>>,
+    split_by_first_word: HashMap<String, Vec<SplitForm>>,
 }
 
 impl ConceptRecognizer {
     pub fn new(lexicon: &Lexicon, analyzer: &Analyzer) -> Self {
         let mut by_first_word: HashMap<String, Vec<FormPattern>> = HashMap::new();
+        let mut split_by_first_word: HashMap<String, Vec<SplitForm>> = HashMap::new();
+        // The analyzer keeps every lexicon form whole; the general dictionary shows its parts.
+        let general = Analyzer::new([]);
         for (concept, entry) in lexicon.concepts().iter().enumerate() {
+            for form in &entry.zh {
+                let words = split_words(form, &general, analyzer);
+                if words.len() < 2 || !words.iter().all(|w| w.chars().all(is_han)) {
+                    continue;
+                }
+                let forms = split_by_first_word.entry(words[0].clone()).or_default();
+                if !forms
+                    .iter()
+                    .any(|f| f.concept == concept && f.words == words)
+                {
+                    forms.push(SplitForm { words, concept });
+                }
+            }
             for form in entry.surface_forms() {
-                let mut words = analyzer.analyze(form).into_iter().map(|t| t.text);
+                let tokens = analyzer.analyze(form);
+                let spelling: Vec<String> = tokens
+                    .iter()
+                    .map(|t| {
+                        form.get(t.offset_from..t.offset_to)
+                            .unwrap_or_default()
+                            .to_lowercase()
+                    })
+                    .collect();
+                let mut words = tokens.into_iter().map(|t| t.text);
                 let Some(first) = words.next() else { continue };
                 let patterns = by_first_word.entry(first).or_default();
                 let rest: Vec<String> = words.collect();
-                if !patterns
-                    .iter()
-                    .any(|p| p.concept == concept && p.rest == rest)
+                if let Some(same) = patterns
+                    .iter_mut()
+                    .find(|p| p.concept == concept && p.rest == rest)
                 {
-                    patterns.push(FormPattern { rest, concept });
+                    same.spellings.push(spelling);
+                } else {
+                    patterns.push(FormPattern {
+                        rest,
+                        concept,
+                        spellings: vec![spelling],
+                    });
                 }
             }
         }
-        Self { by_first_word }
+        Self {
+            by_first_word,
+            split_by_first_word,
+        }
     }
 
     /// The concepts mentioned in already-analysed `tokens` of `text`, in order of appearance.
@@ -61,6 +123,12 @@ impl ConceptRecognizer {
                 .filter(|p| {
                     p.rest.len() <= following.len()
                         && p.rest.iter().zip(following).all(|(w, t)| *w == t.text)
+                        && p.spellings.iter().any(|spelling| {
+                            tokens[start..=start + p.rest.len()]
+                                .iter()
+                                .zip(spelling)
+                                .all(|(t, word)| same_word(text, t, word))
+                        })
                 })
                 .collect();
             let Some(longest) = matching.iter().map(|p| p.rest.len()).max() else {
@@ -85,8 +153,112 @@ impl ConceptRecognizer {
             }
             start += longest + 1;
         }
+        self.recognise_split(text, tokens, &mut mentions);
         mentions
     }
+
+    /// Adds the Chinese forms whose words appear in order within a clause, split by at most
+    /// [`MAX_INSERTED_WORDS`] words each time.
+    fn recognise_split(&self, text: &str, tokens: &[AnalyzedToken], mentions: &mut Vec<Mention>) {
+        let clause_of = clause_numbers(text, tokens);
+        for (start, token) in tokens.iter().enumerate() {
+            let Some(forms) = self.split_by_first_word.get(&token.text) else {
+                continue;
+            };
+            for form in forms {
+                if mentions.iter().any(|m| m.concept == form.concept) {
+                    continue;
+                }
+                let mut at = start;
+                let mut found = true;
+                for word in &form.words[1..] {
+                    let next = (at + 1..tokens.len())
+                        .take(MAX_INSERTED_WORDS + 1)
+                        .take_while(|&i| clause_of[i] == clause_of[start])
+                        .find(|&i| tokens[i].text == *word);
+                    match next {
+                        Some(i) => at = i,
+                        None => {
+                            found = false;
+                            break;
+                        }
+                    }
+                }
+                if found {
+                    mentions.push(Mention {
+                        concept: form.concept,
+                        surface: text
+                            .get(token.offset_from..tokens[at].offset_to)
+                            .unwrap_or_default()
+                            .to_owned(),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Whether the text's word is the form's word, give or take an ending (tests, testing), rather
+/// than another word the stemmer made equal to it (oxygen, oxygenator).
+fn same_word(text: &str, token: &AnalyzedToken, form_word: &str) -> bool {
+    let written = text
+        .get(token.offset_from..token.offset_to)
+        .unwrap_or_default()
+        .to_lowercase();
+    let common = written
+        .chars()
+        .zip(form_word.chars())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let longer = written.chars().count().max(form_word.chars().count());
+    common + MAX_DIFFERING_ENDING >= longer
+}
+
+/// The words of a Chinese form as they appear in running text: cut with the general dictionary,
+/// then adjacent pieces joined again wherever `analyzer` keeps the joined piece as one word
+/// (气管插管 stays one word in "气管插管固定").
+fn split_words(form: &str, general: &Analyzer, analyzer: &Analyzer) -> Vec<String> {
+    let pieces: Vec<String> = general.analyze(form).into_iter().map(|t| t.text).collect();
+    let mut words = Vec::new();
+    let mut start = 0;
+    while start < pieces.len() {
+        let end = (start + 1..=pieces.len())
+            .rev()
+            .find(|&end| {
+                end == start + 1 || {
+                    let joined = pieces[start..end].concat();
+                    let analysed = analyzer.analyze(&joined);
+                    analysed.len() == 1 && analysed[0].text == joined && end - start < pieces.len()
+                }
+            })
+            .unwrap_or(start + 1);
+        words.push(pieces[start..end].concat());
+        start = end;
+    }
+    words
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{3400}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' | '\u{20000}'..='\u{3134f}')
+}
+
+/// For each token, the number of the clause it is in (clauses end at [`CLAUSE_BREAKS`]).
+fn clause_numbers(text: &str, tokens: &[AnalyzedToken]) -> Vec<usize> {
+    let mut clause = 0;
+    let mut previous_end = 0;
+    tokens
+        .iter()
+        .map(|token| {
+            let between = text
+                .get(previous_end.min(token.offset_from)..token.offset_from)
+                .unwrap_or_default();
+            if between.contains(CLAUSE_BREAKS) {
+                clause += 1;
+            }
+            previous_end = token.offset_to;
+            clause
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -114,6 +286,18 @@ id = "pressure_injury"
 kind = "clinical"
 zh = ["压力性损伤", "压疮", "褥疮"]
 en = ["pressure injury", "pressure ulcer", "bedsore"]
+
+[[concept]]
+id = "usability"
+kind = "engineering"
+zh = ["可用性工程"]
+en = ["usability"]
+
+[[concept]]
+id = "tape_free_securement"
+kind = "clinical"
+zh = ["胶布固定"]
+en = ["tape securement"]
 "#,
         )])
         .unwrap()
@@ -145,5 +329,26 @@ en = ["pressure injury", "pressure ulcer", "bedsore"]
         assert_eq!(ids("一种新型组织粘合剂"), ["tissue_adhesive"]);
         assert_eq!(ids("工业粘合剂"), ["adhesive"]);
         assert!(ids("pressure sensors for injury prevention").is_empty());
+    }
+
+    #[test]
+    fn a_shorter_word_the_stemmer_joins_to_a_form_does_not_name_it() {
+        assert_eq!(ids("Tissue Adhesives"), ["tissue_adhesive"]);
+        assert_eq!(ids("bedsores"), ["pressure_injury"]);
+        assert_eq!(ids("usability testing"), ["usability"]);
+        // "usable" stems like "usability" but names no engineering discipline.
+        assert!(ids("usable at home").is_empty());
+    }
+
+    #[test]
+    fn a_chinese_form_split_by_a_few_words_in_one_clause_is_found() {
+        assert_eq!(ids("目前用胶布固定"), ["tape_free_securement"]);
+        assert_eq!(ids("主要用胶布或系带固定"), ["tape_free_securement"]);
+        assert_eq!(ids("免胶布稳妥固定"), ["tape_free_securement"]);
+        // Too far apart, or in another clause: not the same term.
+        assert!(ids("胶布撕脱造成皮肤损伤和口唇压伤，导管固定困难").is_empty());
+        assert!(ids("胶布，固定").is_empty());
+        // English forms are matched word for word only.
+        assert!(ids("tape over wound securement").is_empty());
     }
 }

@@ -29,14 +29,21 @@ const BUILTIN_FILES: &[(&str, &str)] = &[
         "clinical_needs.toml",
         include_str!("../lexicon/clinical_needs.toml"),
     ),
+    (
+        "application_fields.toml",
+        include_str!("../lexicon/application_fields.toml"),
+    ),
 ];
 
-/// Whether a concept names a clinical problem or an engineering capability.
+/// Whether a concept names a clinical problem, an engineering capability, or an industry outside
+/// healthcare that a team may work for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum ConceptKind {
     Clinical,
     Engineering,
+    /// A team naming one builds, at least partly, for another industry (agriculture, aerospace…).
+    OutsideHealthcare,
 }
 
 /// One concept as written in a lexicon file.
@@ -94,6 +101,8 @@ pub enum LexiconError {
     MissingForms { id: String },
     #[error("concept {id:?} refers to unknown concept {reference:?}")]
     UnknownReference { id: String, reference: String },
+    #[error("concept {id:?} links to or from a field outside healthcare ({reference:?})")]
+    LinkedOutsideHealthcare { id: String, reference: String },
 }
 
 /// Index of a concept inside its lexicon.
@@ -154,8 +163,15 @@ impl Lexicon {
         }
         for concept in &concepts {
             for reference in concept.addressed_by.iter().chain(&concept.related) {
-                if !by_id.contains_key(reference) {
+                let Some(target) = by_id.get(reference) else {
                     return Err(LexiconError::UnknownReference {
+                        id: concept.id.clone(),
+                        reference: reference.clone(),
+                    });
+                };
+                let outside = ConceptKind::OutsideHealthcare;
+                if concept.kind == outside || concepts[*target].kind == outside {
+                    return Err(LexiconError::LinkedOutsideHealthcare {
                         id: concept.id.clone(),
                         reference: reference.clone(),
                     });
@@ -293,6 +309,16 @@ mod tests {
             parse("[[concept]]\nid = \"a\"\nkind = \"neither\"\nzh = [\"x\"]\nen = [\"x\"]"),
             LexiconError::Syntax { .. }
         ));
+        assert_eq!(
+            parse(concat!(
+                "[[concept]]\nid = \"a\"\nkind = \"clinical\"\nzh = [\"渗血\"]\nen = [\"oozing\"]\naddressed_by = [\"b\"]\n",
+                "[[concept]]\nid = \"b\"\nkind = \"outside_healthcare\"\nzh = [\"农业\"]\nen = [\"agriculture\"]"
+            )),
+            LexiconError::LinkedOutsideHealthcare {
+                id: "a".into(),
+                reference: "b".into()
+            }
+        );
     }
 
     #[test]

@@ -36,6 +36,20 @@ pub struct ExpansionWeights {
     pub clinical_context: f32,
     /// How much a team's further capabilities for one aspect of the need add to its best one.
     pub aspect_breadth: f32,
+    /// Lexicon entries list a need's capabilities most direct first: the k-th (from 0) of them
+    /// counts `1 / (1 + k × link_order)` of the first.
+    pub link_order: f32,
+    /// How far a team's concept score is divided by its number of concepts relative to the
+    /// candidates' average (0: not at all; 1: fully), as BM25 normalises by length: a profile
+    /// naming many capabilities has more chances to touch every aspect of a need.
+    pub concept_length_norm: f32,
+    /// How much an aspect of the need that most candidates touch is discounted: its weight is
+    /// `1 − aspect_rarity × share of candidates touching it` (the aspect that tells candidates
+    /// apart counts most, as idf does for words).
+    pub aspect_rarity: f32,
+    /// Factor for a team that names an industry outside healthcare it works for (an agricultural
+    /// picking-robot lab for a hand-rehabilitation need).
+    pub outside_healthcare: f32,
 }
 
 impl Default for ExpansionWeights {
@@ -54,6 +68,10 @@ impl Default for ExpansionWeights {
             specificity: 0.0,
             clinical_context: 1.0,
             aspect_breadth: 0.25,
+            link_order: 0.06,
+            concept_length_norm: 0.2,
+            aspect_rarity: 0.0,
+            outside_healthcare: 0.7,
         }
     }
 }
@@ -87,6 +105,10 @@ impl ExpansionWeights {
                 "specificity" => &mut self.specificity,
                 "clinical_context" => &mut self.clinical_context,
                 "aspect_breadth" => &mut self.aspect_breadth,
+                "link_order" => &mut self.link_order,
+                "concept_length_norm" => &mut self.concept_length_norm,
+                "aspect_rarity" => &mut self.aspect_rarity,
+                "outside_healthcare" => &mut self.outside_healthcare,
                 other => return Err(format!("unknown weight {other:?}")),
             };
             *slot = value;
@@ -120,6 +142,23 @@ pub enum Reason {
     Concept { need: String, capability: String },
     /// A word both texts use.
     Term { word: String },
+}
+
+/// How a team answers one concept the order names.
+#[derive(Debug, Clone, Copy)]
+struct Aspect {
+    /// The concept the order names.
+    need: ConceptIndex,
+    /// The team's best concept for it.
+    capability: ConceptIndex,
+    value: f32,
+}
+
+fn aspects_scaled(mut aspects: Vec<Aspect>, factor: f32) -> Vec<Aspect> {
+    for aspect in &mut aspects {
+        aspect.value *= factor;
+    }
+    aspects
 }
 
 /// A team for an order, with the reasons.
@@ -385,7 +424,11 @@ impl Matcher {
             }
             let steps = lexicon
                 .addressed_by(concept)
-                .map(|next| (next, weight * weights.addressed_by))
+                .enumerate()
+                .map(|(k, next)| {
+                    let order = 1.0 / (1.0 + k as f32 * weights.link_order);
+                    (next, weight * weights.addressed_by * order)
+                })
                 .chain(
                     lexicon
                         .related(concept)
@@ -431,14 +474,28 @@ impl Matcher {
         expansions
     }
 
-    /// Searches `index` for the order's best `limit` teams, with reasons.
+    /// Searches `index` for the order's best `limit` teams, with reasons: [`Matcher::candidates`]
+    /// then [`Matcher::add_term_reasons`].
+    pub fn search(
+        &self,
+        index: &TeamIndex,
+        query: &OrderQuery,
+        limit: usize,
+    ) -> tantivy::Result<Vec<Match>> {
+        let mut found = self.candidates(index, query, limit)?;
+        self.add_term_reasons(index, query, &mut found)?;
+        Ok(found)
+    }
+
+    /// The order's best `limit` teams with their concept reasons (shared words are added by
+    /// [`Matcher::add_term_reasons`], once the final list is known).
     ///
     /// Candidates come from two index queries (the order's words; its expanded concepts). Each
     /// candidate's score is its text relevance plus, for every concept the order names, the best
     /// concept the team carries that it leads to (weight × idf): each aspect of the need counts
     /// once, so a team tagged with many loosely related concepts does not outrank one that
     /// answers the need squarely.
-    pub fn search(
+    pub fn candidates(
         &self,
         index: &TeamIndex,
         query: &OrderQuery,
@@ -456,6 +513,12 @@ impl Matcher {
             terms: Vec::new(),
             concepts: query.index_query.concepts.clone(),
         };
+        let concept_ids: Vec<&str> = query
+            .index_query
+            .concepts
+            .iter()
+            .map(|(c, _)| c.as_str())
+            .collect();
         let mut candidates: HashMap<String, (f32, Vec<String>)> = HashMap::new();
         for hit in index.search_query(&by_text, pool)? {
             candidates.insert(hit.team_id, (hit.score, hit.matched_concepts));
@@ -465,12 +528,6 @@ impl Matcher {
                 .entry(hit.team_id)
                 .or_insert((0.0, hit.matched_concepts));
         }
-        let concept_ids: Vec<&str> = query
-            .index_query
-            .concepts
-            .iter()
-            .map(|(c, _)| c.as_str())
-            .collect();
         let idf = index.concept_idf(&concept_ids)?;
         let best_text = candidates
             .values()
@@ -481,50 +538,91 @@ impl Matcher {
         } else {
             1.0
         };
-        let mut scored: Vec<(String, f32, Vec<Reason>)> = candidates
+        let mean_concepts = (candidates.values().map(|(_, c)| c.len()).sum::<usize>() as f32
+            / candidates.len().max(1) as f32)
+            .max(1.0);
+        let aspects: Vec<(String, f32, usize, Vec<Aspect>)> = candidates
             .into_iter()
             .map(|(team_id, (text_score, concepts))| {
-                let (concept_score, reasons) = self.concept_score(query, &concepts, &idf);
-                let score = text_score * text_factor + self.weights.concept_boost * concept_score;
-                (team_id, score, reasons)
+                let aspects = self.aspects(query, &concepts, &idf);
+                let factor = if self.works_outside_healthcare(&concepts) {
+                    self.weights.outside_healthcare
+                } else {
+                    1.0
+                };
+                (
+                    team_id,
+                    text_score * factor,
+                    concepts.len(),
+                    aspects_scaled(aspects, factor),
+                )
             })
             .collect();
-        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut touching: HashMap<ConceptIndex, usize> = HashMap::new();
+        for aspect in aspects.iter().flat_map(|(_, _, _, a)| a) {
+            *touching.entry(aspect.need).or_insert(0) += 1;
+        }
+        let candidate_count = aspects.len().max(1) as f32;
+        let share =
+            |need: ConceptIndex| touching.get(&need).copied().unwrap_or(0) as f32 / candidate_count;
+        let b = self.weights.concept_length_norm;
+        let mut scored: Vec<Match> = aspects
+            .into_iter()
+            .map(|(team_id, text_score, concept_count, mut aspects)| {
+                for aspect in &mut aspects {
+                    aspect.value *= 1.0 - self.weights.aspect_rarity * share(aspect.need);
+                }
+                let (concept_score, reasons) = self.combine(aspects);
+                let length = concept_count.max(1) as f32 / mean_concepts;
+                let concept_score = concept_score / (1.0 - b + b * length);
+                Match {
+                    team_id,
+                    score: text_score * text_factor + self.weights.concept_boost * concept_score,
+                    reasons,
+                }
+            })
+            .collect();
+        scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.team_id.cmp(&b.team_id)));
         scored.truncate(limit);
+        Ok(scored)
+    }
+
+    /// Adds to each match the words its team shares with the order (costs one stored-document
+    /// read per match, so it is done for the final list only).
+    pub fn add_term_reasons(
+        &self,
+        index: &TeamIndex,
+        query: &OrderQuery,
+        matches: &mut [Match],
+    ) -> tantivy::Result<()> {
         let terms: Vec<String> = query
             .index_query
             .terms
             .iter()
             .map(|(t, _)| t.clone())
             .collect();
-        scored
-            .into_iter()
-            .map(|(team_id, score, mut reasons)| {
-                let matched = index.matched_terms(&team_id, &terms)?;
-                self.add_term_reasons(query, &matched, &mut reasons);
-                Ok(Match {
-                    team_id,
-                    score,
-                    reasons,
-                })
-            })
-            .collect()
+        for found in matches {
+            let matched = index.matched_terms(&found.team_id, &terms)?;
+            self.push_term_reasons(query, &matched, &mut found.reasons);
+        }
+        Ok(())
     }
 
     /// The concept bridges between an order and a team's concepts, strongest first, with the
     /// unweighted (idf 1) strength of each: for reviewing the lexicon.
     pub fn bridges(&self, query: &OrderQuery, team_concepts: &[String]) -> (f32, Vec<Reason>) {
         let idf: HashMap<String, f32> = team_concepts.iter().map(|c| (c.clone(), 1.0)).collect();
-        self.concept_score(query, team_concepts, &idf)
+        self.combine(self.aspects(query, team_concepts, &idf))
     }
 
-    /// For each concept the order names, the best of the team's concepts it leads to.
-    fn concept_score(
+    /// For each concept the order names (each aspect of the need), the best of the team's
+    /// concepts it leads to, plus a little for the team's further concepts on the same aspect.
+    fn aspects(
         &self,
         query: &OrderQuery,
         team_concepts: &[String],
         idf: &HashMap<String, f32>,
-    ) -> (f32, Vec<Reason>) {
+    ) -> Vec<Aspect> {
         let carried: HashSet<&str> = team_concepts.iter().map(String::as_str).collect();
         let mut best: HashMap<ConceptIndex, (f32, ConceptIndex)> = HashMap::new();
         let mut others: HashMap<ConceptIndex, f32> = HashMap::new();
@@ -550,29 +648,44 @@ impl Matcher {
                 *entry = (value, expansion.concept);
             }
         }
-        // Further capabilities for the same aspect add a little (breadth); the best counts fully.
-        for (from, (value, _)) in best.iter_mut() {
-            let rest = others.get(from).copied().unwrap_or(0.0) - *value;
-            *value += self.weights.aspect_breadth * rest.max(0.0);
-        }
-        let mut aspects: Vec<(ConceptIndex, f32, ConceptIndex)> = best
-            .into_iter()
-            .map(|(from, (value, concept))| (from, value, concept))
-            .collect();
-        aspects.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let total = aspects.iter().map(|(_, value, _)| value).sum();
+        best.into_iter()
+            .filter(|(_, (value, _))| *value > 0.0)
+            .map(|(need, (value, capability))| {
+                let rest = others.get(&need).copied().unwrap_or(0.0) - value;
+                Aspect {
+                    need,
+                    capability,
+                    value: value + self.weights.aspect_breadth * rest.max(0.0),
+                }
+            })
+            .collect()
+    }
+
+    /// Whether the team names an industry outside healthcare that it works for.
+    fn works_outside_healthcare(&self, team_concepts: &[String]) -> bool {
+        team_concepts.iter().any(|id| {
+            self.lexicon
+                .by_id(id)
+                .is_some_and(|c| c.kind == ConceptKind::OutsideHealthcare)
+        })
+    }
+
+    /// The concept score of a team's aspects, and the strongest as reasons.
+    fn combine(&self, mut aspects: Vec<Aspect>) -> (f32, Vec<Reason>) {
+        aspects.sort_by(|a, b| b.value.total_cmp(&a.value).then(a.need.cmp(&b.need)));
+        let total = aspects.iter().map(|a| a.value).sum();
         let reasons = aspects
             .iter()
             .take(MAX_CONCEPT_REASONS)
-            .map(|(from, _, concept)| Reason::Concept {
-                need: self.lexicon.get(*from).id.clone(),
-                capability: self.lexicon.get(*concept).id.clone(),
+            .map(|a| Reason::Concept {
+                need: self.lexicon.get(a.need).id.clone(),
+                capability: self.lexicon.get(a.capability).id.clone(),
             })
             .collect();
         (total, reasons)
     }
 
-    fn add_term_reasons(&self, query: &OrderQuery, matched: &[String], reasons: &mut Vec<Reason>) {
+    fn push_term_reasons(&self, query: &OrderQuery, matched: &[String], reasons: &mut Vec<Reason>) {
         let concept_words: HashSet<String> = reasons
             .iter()
             .flat_map(|r| match r {
@@ -623,5 +736,71 @@ impl Matcher {
             (Reason::Term { word }, false) => format!("共同关键词「{word}」"),
             (Reason::Term { word }, true) => format!("shared keyword “{word}”"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LEXICON: &str = r#"
+[[concept]]
+id = "neonatal_jaundice"
+kind = "clinical"
+zh = ["新生儿黄疸"]
+en = ["neonatal jaundice"]
+addressed_by = ["optical_spectroscopy", "mobile_health_app"]
+
+[[concept]]
+id = "optical_spectroscopy"
+kind = "engineering"
+zh = ["光谱检测"]
+en = ["optical spectroscopy"]
+
+[[concept]]
+id = "mobile_health_app"
+kind = "engineering"
+zh = ["移动健康应用"]
+en = ["mobile health app"]
+"#;
+
+    fn ranking(weights: &str) -> Vec<String> {
+        let lexicon = Lexicon::parse([("t.toml", LEXICON)]).unwrap();
+        let weights = ExpansionWeights::default().with_overrides(weights).unwrap();
+        let matcher = Matcher::new(lexicon).with_weights(weights);
+        let index = TeamIndex::in_memory(matcher.analyzer().clone()).unwrap();
+        for (id, text) in [("app", "移动健康应用"), ("optics", "光谱检测")] {
+            let mut team = TeamDocument {
+                team_id: id.to_owned(),
+                capabilities: text.to_owned(),
+                ..Default::default()
+            };
+            matcher.tag(&mut team);
+            index.upsert(&team).unwrap();
+        }
+        index.commit().unwrap();
+        let query = matcher.order_query("新生儿黄疸", "");
+        let found = matcher.search(&index, &query, 10).unwrap();
+        found.into_iter().map(|m| m.team_id).collect()
+    }
+
+    #[test]
+    fn the_capability_a_need_lists_first_ranks_first() {
+        assert_eq!(ranking("link_order=0.5"), ["optics", "app"]);
+        // Without the order rule the two links weigh the same and the team id breaks the tie.
+        assert_eq!(ranking("link_order=0"), ["app", "optics"]);
+    }
+
+    #[test]
+    fn weight_overrides_are_checked() {
+        let weights = ExpansionWeights::default();
+        assert!(
+            weights
+                .with_overrides("link_order=0.2, floor = 0.4")
+                .is_ok()
+        );
+        assert!(weights.with_overrides("no_such_weight=1").is_err());
+        assert!(weights.with_overrides("floor").is_err());
+        assert!(weights.with_overrides("floor=high").is_err());
     }
 }

@@ -15,7 +15,7 @@ pub fn candidates(
     query: &OrderQuery,
     limit: usize,
 ) -> tantivy::Result<Vec<Match>> {
-    matcher.search(index, query, CANDIDATE_POOL.max(limit.saturating_mul(3)))
+    matcher.candidates(index, query, CANDIDATE_POOL.max(limit.saturating_mul(3)))
 }
 
 /// Applies the priors to `candidates` and keeps the best `limit` available teams.
@@ -52,5 +52,7 @@ pub fn rank_teams(
     limit: usize,
 ) -> tantivy::Result<Vec<Match>> {
     let found = candidates(matcher, index, query, limit)?;
-    Ok(rerank(found, policy, standing, limit))
+    let mut ranked = rerank(found, policy, standing, limit);
+    matcher.add_term_reasons(index, query, &mut ranked)?;
+    Ok(ranked)
 }

@@ -238,12 +238,16 @@ impl MatchingService {
             .filter_map(|m| m.team_id.parse().ok())
             .collect();
         let standings = self.standings(db, &ids).await?;
-        Ok(rerank(
+        let mut ranked = rerank(
             found,
             &self.policy,
             |team| standings.get(team).copied(),
             limit,
-        ))
+        );
+        self.matcher
+            .add_term_reasons(&self.index, &query, &mut ranked)
+            .context("reading the shared words")?;
+        Ok(ranked)
     }
 
     async fn standings(
