@@ -43,10 +43,6 @@ pub struct ExpansionWeights {
     /// candidates' average (0: not at all; 1: fully), as BM25 normalises by length: a profile
     /// naming many capabilities has more chances to touch every aspect of a need.
     pub concept_length_norm: f32,
-    /// How much an aspect of the need that most candidates touch is discounted: its weight is
-    /// `1 − aspect_rarity × share of candidates touching it` (the aspect that tells candidates
-    /// apart counts most, as idf does for words).
-    pub aspect_rarity: f32,
     /// Factor for a team that names an industry outside healthcare it works for (an agricultural
     /// picking-robot lab for a hand-rehabilitation need).
     pub outside_healthcare: f32,
@@ -67,10 +63,9 @@ impl Default for ExpansionWeights {
             title_concepts: 2.0,
             specificity: 0.0,
             clinical_context: 1.0,
-            aspect_breadth: 0.25,
+            aspect_breadth: 0.35,
             link_order: 0.06,
             concept_length_norm: 0.2,
-            aspect_rarity: 0.0,
             outside_healthcare: 0.7,
         }
     }
@@ -107,7 +102,6 @@ impl ExpansionWeights {
                 "aspect_breadth" => &mut self.aspect_breadth,
                 "link_order" => &mut self.link_order,
                 "concept_length_norm" => &mut self.concept_length_norm,
-                "aspect_rarity" => &mut self.aspect_rarity,
                 "outside_healthcare" => &mut self.outside_healthcare,
                 other => return Err(format!("unknown weight {other:?}")),
             };
@@ -541,43 +535,24 @@ impl Matcher {
         let mean_concepts = (candidates.values().map(|(_, c)| c.len()).sum::<usize>() as f32
             / candidates.len().max(1) as f32)
             .max(1.0);
-        let aspects: Vec<(String, f32, usize, Vec<Aspect>)> = candidates
+        let b = self.weights.concept_length_norm;
+        let mut scored: Vec<Match> = candidates
             .into_iter()
             .map(|(team_id, (text_score, concepts))| {
-                let aspects = self.aspects(query, &concepts, &idf);
                 let factor = if self.works_outside_healthcare(&concepts) {
                     self.weights.outside_healthcare
                 } else {
                     1.0
                 };
-                (
-                    team_id,
-                    text_score * factor,
-                    concepts.len(),
-                    aspects_scaled(aspects, factor),
-                )
-            })
-            .collect();
-        let mut touching: HashMap<ConceptIndex, usize> = HashMap::new();
-        for aspect in aspects.iter().flat_map(|(_, _, _, a)| a) {
-            *touching.entry(aspect.need).or_insert(0) += 1;
-        }
-        let candidate_count = aspects.len().max(1) as f32;
-        let share =
-            |need: ConceptIndex| touching.get(&need).copied().unwrap_or(0) as f32 / candidate_count;
-        let b = self.weights.concept_length_norm;
-        let mut scored: Vec<Match> = aspects
-            .into_iter()
-            .map(|(team_id, text_score, concept_count, mut aspects)| {
-                for aspect in &mut aspects {
-                    aspect.value *= 1.0 - self.weights.aspect_rarity * share(aspect.need);
-                }
-                let (concept_score, reasons) = self.combine(aspects);
-                let length = concept_count.max(1) as f32 / mean_concepts;
+                let (concept_score, reasons) =
+                    self.combine(aspects_scaled(self.aspects(query, &concepts, &idf), factor));
+                let length = concepts.len().max(1) as f32 / mean_concepts;
                 let concept_score = concept_score / (1.0 - b + b * length);
+                let score = text_score * factor * text_factor
+                    + self.weights.concept_boost * concept_score;
                 Match {
                     team_id,
-                    score: text_score * text_factor + self.weights.concept_boost * concept_score,
+                    score,
                     reasons,
                 }
             })
