@@ -17,17 +17,17 @@ for path in sorted(here.glob("*.toml")):
         concepts[cid] = (path.name, c)
         if c.get("kind") not in ("clinical", "engineering", "outside_healthcare"):
             problems.append(f"{where}: kind must be clinical, engineering or outside_healthcare")
-        if c.get("kind") == "outside_healthcare" and (c.get("addressed_by") or c.get("related")):
+        if c.get("kind") == "outside_healthcare" and (c.get("addressed_by") or c.get("related") or c.get("addresses")):
             problems.append(f"{where}: fields outside healthcare take no links")
         if not c.get("zh") or not c.get("en"):
             problems.append(f"{where}: needs at least one zh and one en surface form")
-        unknown = set(c) - {"id", "kind", "zh", "en", "addressed_by", "related"}
+        unknown = set(c) - {"id", "kind", "zh", "en", "addressed_by", "related", "addresses"}
         if unknown:
             problems.append(f"{where}: unknown keys {sorted(unknown)}")
         for f in c.get("zh", []) + c.get("en", []):
             forms[f.lower()].append(cid)
 for cid, (name, c) in concepts.items():
-    for key in ("addressed_by", "related"):
+    for key in ("addressed_by", "related", "addresses"):
         for ref in c.get(key, []):
             if ref not in concepts:
                 problems.append(f"{name}:{cid}: {key} names unknown concept {ref!r}")

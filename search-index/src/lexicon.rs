@@ -60,6 +60,10 @@ pub struct Concept {
     /// Close associations, followed with a lower weight.
     #[serde(default)]
     pub related: Vec<String>,
+    /// The same link as `addressed_by`, written on the capability's side: this concept addresses
+    /// the concepts listed (it is appended to their `addressed_by` lists when the lexicon loads).
+    #[serde(default)]
+    pub addresses: Vec<String>,
 }
 
 impl Concept {
@@ -162,7 +166,12 @@ impl Lexicon {
             }
         }
         for concept in &concepts {
-            for reference in concept.addressed_by.iter().chain(&concept.related) {
+            for reference in concept
+                .addressed_by
+                .iter()
+                .chain(&concept.related)
+                .chain(&concept.addresses)
+            {
                 let Some(target) = by_id.get(reference) else {
                     return Err(LexiconError::UnknownReference {
                         id: concept.id.clone(),
@@ -176,6 +185,17 @@ impl Lexicon {
                         reference: reference.clone(),
                     });
                 }
+            }
+        }
+        // Links written on the capability's side join the end of the need's list (after the ones
+        // its own entry ranks).
+        let written_backwards: Vec<(ConceptIndex, String)> = concepts
+            .iter()
+            .flat_map(|c| c.addresses.iter().map(|target| (by_id[target], c.id.clone())))
+            .collect();
+        for (target, capability) in written_backwards {
+            if !concepts[target].addressed_by.contains(&capability) {
+                concepts[target].addressed_by.push(capability);
             }
         }
         let mut related_from = vec![Vec::new(); concepts.len()];
@@ -319,6 +339,32 @@ mod tests {
                 reference: "b".into()
             }
         );
+    }
+
+    #[test]
+    fn a_link_written_on_the_capability_side_joins_the_end_of_the_need_list() {
+        let lexicon = Lexicon::parse([(
+            "t.toml",
+            concat!(
+                "[[concept]]\nid = \"oozing\"\nkind = \"clinical\"\nzh = [\"渗血\"]\nen = [\"oozing\"]\naddressed_by = [\"hydrogel\"]\n",
+                "[[concept]]\nid = \"hydrogel\"\nkind = \"engineering\"\nzh = [\"水凝胶\"]\nen = [\"hydrogel\"]\n",
+                "[[concept]]\nid = \"sealant\"\nkind = \"engineering\"\nzh = [\"密封胶\"]\nen = [\"sealant\"]\naddresses = [\"oozing\"]",
+            ),
+        )])
+        .unwrap();
+        let oozing = lexicon.index_of("oozing").unwrap();
+        let ids: Vec<&str> = lexicon
+            .addressed_by(oozing)
+            .map(|c| lexicon.get(c).id.as_str())
+            .collect();
+        assert_eq!(ids, ["hydrogel", "sealant"]);
+        assert!(matches!(
+            Lexicon::parse([(
+                "t.toml",
+                "[[concept]]\nid = \"a\"\nkind = \"engineering\"\nzh = [\"x\"]\nen = [\"x\"]\naddresses = [\"nowhere\"]"
+            )]),
+            Err(LexiconError::UnknownReference { .. })
+        ));
     }
 
     #[test]
