@@ -30,6 +30,14 @@ const BUILTIN_FILES: &[(&str, &str)] = &[
         include_str!("../lexicon/clinical_needs.toml"),
     ),
     (
+        "engineering_materials_devices_extra.toml",
+        include_str!("../lexicon/engineering_materials_devices_extra.toml"),
+    ),
+    (
+        "engineering_sensing_imaging_software_extra.toml",
+        include_str!("../lexicon/engineering_sensing_imaging_software_extra.toml"),
+    ),
+    (
         "application_fields.toml",
         include_str!("../lexicon/application_fields.toml"),
     ),
@@ -191,7 +199,11 @@ impl Lexicon {
         // its own entry ranks).
         let written_backwards: Vec<(ConceptIndex, String)> = concepts
             .iter()
-            .flat_map(|c| c.addresses.iter().map(|target| (by_id[target], c.id.clone())))
+            .flat_map(|c| {
+                c.addresses
+                    .iter()
+                    .map(|target| (by_id[target], c.id.clone()))
+            })
             .collect();
         for (target, capability) in written_backwards {
             if !concepts[target].addressed_by.contains(&capability) {
@@ -301,6 +313,21 @@ mod tests {
             unbridged.len() * 10 <= clinical.len(),
             "clinical concepts without addressed_by: {unbridged:?}"
         );
+    }
+
+    #[test]
+    fn every_file_in_the_lexicon_directory_is_compiled_in() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lexicon");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".toml"))
+            .collect();
+        on_disk.sort();
+        let mut compiled: Vec<String> =
+            BUILTIN_FILES.iter().map(|(n, _)| (*n).to_owned()).collect();
+        compiled.sort();
+        assert_eq!(on_disk, compiled, "add new lexicon files to BUILTIN_FILES");
     }
 
     #[test]

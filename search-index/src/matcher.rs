@@ -548,8 +548,8 @@ impl Matcher {
                     self.combine(aspects_scaled(self.aspects(query, &concepts, &idf), factor));
                 let length = concepts.len().max(1) as f32 / mean_concepts;
                 let concept_score = concept_score / (1.0 - b + b * length);
-                let score = text_score * factor * text_factor
-                    + self.weights.concept_boost * concept_score;
+                let score =
+                    text_score * factor * text_factor + self.weights.concept_boost * concept_score;
                 Match {
                     team_id,
                     score,
