@@ -30,6 +30,14 @@ const BUILTIN_FILES: &[(&str, &str)] = &[
         include_str!("../lexicon/clinical_needs.toml"),
     ),
     (
+        "clinical_needs_surgical_extra.toml",
+        include_str!("../lexicon/clinical_needs_surgical_extra.toml"),
+    ),
+    (
+        "clinical_needs_medical_extra.toml",
+        include_str!("../lexicon/clinical_needs_medical_extra.toml"),
+    ),
+    (
         "engineering_materials_devices_extra.toml",
         include_str!("../lexicon/engineering_materials_devices_extra.toml"),
     ),

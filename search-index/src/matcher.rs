@@ -148,13 +148,6 @@ struct Aspect {
     value: f32,
 }
 
-fn aspects_scaled(mut aspects: Vec<Aspect>, factor: f32) -> Vec<Aspect> {
-    for aspect in &mut aspects {
-        aspect.value *= factor;
-    }
-    aspects
-}
-
 /// A team for an order, with the reasons.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Match {
@@ -539,17 +532,16 @@ impl Matcher {
         let mut scored: Vec<Match> = candidates
             .into_iter()
             .map(|(team_id, (text_score, concepts))| {
-                let factor = if self.works_outside_healthcare(&concepts) {
+                let (concept_score, reasons) = self.combine(self.aspects(query, &concepts, &idf));
+                let length = concepts.len().max(1) as f32 / mean_concepts;
+                let concept_score = concept_score / (1.0 - b + b * length);
+                let field_factor = if self.works_outside_healthcare(&concepts) {
                     self.weights.outside_healthcare
                 } else {
                     1.0
                 };
-                let (concept_score, reasons) =
-                    self.combine(aspects_scaled(self.aspects(query, &concepts, &idf), factor));
-                let length = concepts.len().max(1) as f32 / mean_concepts;
-                let concept_score = concept_score / (1.0 - b + b * length);
-                let score =
-                    text_score * factor * text_factor + self.weights.concept_boost * concept_score;
+                let score = field_factor
+                    * (text_score * text_factor + self.weights.concept_boost * concept_score);
                 Match {
                     team_id,
                     score,
