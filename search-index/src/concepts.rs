@@ -16,7 +16,10 @@ use crate::lexicon::{ConceptIndex, Lexicon};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mention {
     pub concept: ConceptIndex,
+    /// The words of its first mention.
     pub surface: String,
+    /// How many times the text names it (exact forms; a split form counts once).
+    pub count: usize,
 }
 
 /// Words a Chinese form's words may have between them and still name it.
@@ -141,14 +144,16 @@ impl ConceptRecognizer {
                 .unwrap_or_default()
                 .to_owned();
             for pattern in matching.iter().filter(|p| p.rest.len() == longest) {
-                if !mentions
-                    .iter()
-                    .any(|m: &Mention| m.concept == pattern.concept)
+                match mentions
+                    .iter_mut()
+                    .find(|m: &&mut Mention| m.concept == pattern.concept)
                 {
-                    mentions.push(Mention {
+                    Some(earlier) => earlier.count += 1,
+                    None => mentions.push(Mention {
                         concept: pattern.concept,
                         surface: surface.clone(),
-                    });
+                        count: 1,
+                    }),
                 }
             }
             start += longest + 1;
@@ -191,6 +196,7 @@ impl ConceptRecognizer {
                             .get(token.offset_from..tokens[at].offset_to)
                             .unwrap_or_default()
                             .to_owned(),
+                        count: 1,
                     });
                 }
             }

@@ -39,6 +39,9 @@ pub struct ExpansionWeights {
     /// Lexicon entries list a need's capabilities most direct first: the k-th (from 0) of them
     /// counts `1 / (1 + k × link_order)` of the first.
     pub link_order: f32,
+    /// A concept named n times starts with `1 + repetition × ln n` times the weight of one named
+    /// once: what a need keeps coming back to is its heart, a setting named once is context.
+    pub repetition: f32,
     /// How far a team's concept score is divided by its number of concepts relative to the
     /// candidates' average (0: not at all; 1: fully), as BM25 normalises by length: a profile
     /// naming many capabilities has more chances to touch every aspect of a need.
@@ -65,6 +68,7 @@ impl Default for ExpansionWeights {
             clinical_context: 1.0,
             aspect_breadth: 0.35,
             link_order: 0.06,
+            repetition: 1.0,
             concept_length_norm: 0.2,
             outside_healthcare: 0.7,
         }
@@ -101,6 +105,7 @@ impl ExpansionWeights {
                 "clinical_context" => &mut self.clinical_context,
                 "aspect_breadth" => &mut self.aspect_breadth,
                 "link_order" => &mut self.link_order,
+                "repetition" => &mut self.repetition,
                 "concept_length_norm" => &mut self.concept_length_norm,
                 "outside_healthcare" => &mut self.outside_healthcare,
                 other => return Err(format!("unknown weight {other:?}")),
@@ -343,11 +348,12 @@ impl Matcher {
                 if is_title {
                     in_title.insert(mention.concept);
                 }
-                if !mentions
-                    .iter()
-                    .any(|m: &Mention| m.concept == mention.concept)
+                match mentions
+                    .iter_mut()
+                    .find(|m: &&mut Mention| m.concept == mention.concept)
                 {
-                    mentions.push(mention);
+                    Some(earlier) => earlier.count += mention.count,
+                    None => mentions.push(mention),
                 }
             }
             for token in tokens {
@@ -439,11 +445,13 @@ impl Matcher {
         let w = self.weights;
         let mut expansions = Vec::new();
         for mention in mentions {
-            let start = if in_title.contains(&mention.concept) {
-                w.mentioned * w.title_concepts
+            let prominence = if in_title.contains(&mention.concept) {
+                w.title_concepts
             } else {
-                w.mentioned
+                1.0
             };
+            let repetition = 1.0 + w.repetition * (mention.count.max(1) as f32).ln();
+            let start = w.mentioned * prominence * repetition;
             expansions.extend(self.reach[mention.concept].iter().map(|(concept, weight)| {
                 Expansion {
                     concept: *concept,
@@ -719,6 +727,20 @@ en = ["neonatal jaundice"]
 addressed_by = ["optical_spectroscopy", "mobile_health_app"]
 
 [[concept]]
+id = "bilirubin_testing"
+kind = "clinical"
+zh = ["胆红素检测"]
+en = ["bilirubin testing"]
+addressed_by = ["optical_spectroscopy"]
+
+[[concept]]
+id = "home_care"
+kind = "clinical"
+zh = ["居家照护"]
+en = ["home care"]
+addressed_by = ["mobile_health_app"]
+
+[[concept]]
 id = "optical_spectroscopy"
 kind = "engineering"
 zh = ["光谱检测"]
@@ -731,7 +753,8 @@ zh = ["移动健康应用"]
 en = ["mobile health app"]
 "#;
 
-    fn ranking(weights: &str) -> Vec<String> {
+    /// Team ids best first for an order, with two teams: "app" and "optics".
+    fn ranking(weights: &str, order: &str) -> Vec<String> {
         let lexicon = Lexicon::parse([("t.toml", LEXICON)]).unwrap();
         let weights = ExpansionWeights::default().with_overrides(weights).unwrap();
         let matcher = Matcher::new(lexicon).with_weights(weights);
@@ -746,16 +769,34 @@ en = ["mobile health app"]
             index.upsert(&team).unwrap();
         }
         index.commit().unwrap();
-        let query = matcher.order_query("新生儿黄疸", "");
+        let query = matcher.order_query(order, "");
         let found = matcher.search(&index, &query, 10).unwrap();
         found.into_iter().map(|m| m.team_id).collect()
     }
 
     #[test]
     fn the_capability_a_need_lists_first_ranks_first() {
-        assert_eq!(ranking("link_order=0.5"), ["optics", "app"]);
+        assert_eq!(ranking("link_order=0.5", "新生儿黄疸"), ["optics", "app"]);
         // Without the order rule the two links weigh the same and the team id breaks the tie.
-        assert_eq!(ranking("link_order=0"), ["app", "optics"]);
+        assert_eq!(ranking("link_order=0", "新生儿黄疸"), ["app", "optics"]);
+    }
+
+    #[test]
+    fn what_the_need_keeps_coming_back_to_weighs_most() {
+        let order = "胆红素检测用于居家照护：居家照护人手少，居家照护质量差";
+        assert_eq!(ranking("repetition=1", order), ["app", "optics"]);
+        // Named once each, the two aspects weigh the same and the team id breaks the tie.
+        assert_eq!(
+            ranking("repetition=0", "胆红素检测与居家照护"),
+            ["app", "optics"]
+        );
+        assert_eq!(
+            ranking(
+                "repetition=1",
+                "胆红素检测：胆红素检测难，胆红素检测贵；居家照护"
+            ),
+            ["optics", "app"]
+        );
     }
 
     #[test]
