@@ -38,6 +38,10 @@ const BUILTIN_FILES: &[(&str, &str)] = &[
         include_str!("../lexicon/clinical_needs_medical_extra.toml"),
     ),
     (
+        "clinical_needs_nursing_home_extra.toml",
+        include_str!("../lexicon/clinical_needs_nursing_home_extra.toml"),
+    ),
+    (
         "engineering_materials_devices_extra.toml",
         include_str!("../lexicon/engineering_materials_devices_extra.toml"),
     ),
