@@ -65,6 +65,7 @@ impl Application {
             tracing::info!(
                 indexed = healed.indexed,
                 removed = healed.removed,
+                retagged = healed.retagged,
                 "search index reconciled with the database 索引已与数据库同步"
             );
         }

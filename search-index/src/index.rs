@@ -148,6 +148,8 @@ pub struct TeamIndex {
     language: Field,
     words: Field,
     text_fields: Vec<(Field, &'static str, f32)>,
+    /// Written with every commit (see [`TeamIndex::label_commits`]).
+    commit_label: Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for TeamIndex {
@@ -215,6 +217,7 @@ impl TeamIndex {
             language: field("language")?,
             words: field("words")?,
             text_fields,
+            commit_label: Mutex::new(None),
             analyzer,
         })
     }
@@ -273,9 +276,37 @@ impl TeamIndex {
     pub fn commit(&self) -> tantivy::Result<()> {
         let mut writer = self.writer();
         self.dirty.store(false, Ordering::Release);
-        writer.commit()?;
+        self.commit_labelled(&mut writer)?;
         drop(writer);
         self.reader.reload()
+    }
+
+    fn commit_labelled(&self, writer: &mut IndexWriter) -> tantivy::Result<()> {
+        let label = self
+            .commit_label
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let mut prepared = writer.prepare_commit()?;
+        if let Some(label) = label {
+            prepared.set_payload(&label);
+        }
+        prepared.commit()?;
+        Ok(())
+    }
+
+    /// Every commit from now on records `label` (say, how its documents were tagged), for
+    /// [`TeamIndex::committed_label`] to read back after a restart.
+    pub fn label_commits(&self, label: &str) {
+        *self
+            .commit_label
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(label.to_owned());
+    }
+
+    /// The label of the last commit on disk, if it had one.
+    pub fn committed_label(&self) -> tantivy::Result<Option<String>> {
+        Ok(self.writer().index().load_metas()?.payload)
     }
 
     /// Merges every segment into one, purging deleted documents, so that term statistics are
@@ -283,7 +314,7 @@ impl TeamIndex {
     /// background; this makes it happen now.
     pub fn compact(&self) -> tantivy::Result<()> {
         let mut writer = self.writer();
-        writer.commit()?;
+        self.commit_labelled(&mut writer)?;
         let segments = writer.index().searchable_segment_ids()?;
         if segments.len() > 1
             || self
@@ -295,7 +326,7 @@ impl TeamIndex {
         {
             writer.merge(&segments).wait()?;
         }
-        writer.commit()?;
+        self.commit_labelled(&mut writer)?;
         drop(writer);
         self.reader.reload()
     }
@@ -683,6 +714,24 @@ mod tests {
         let reopened = index(dir.path());
         assert_eq!(reopened.num_docs(), 1);
         assert_eq!(reopened.search("MRI", &[], 10).unwrap()[0].team_id, "t1");
+    }
+
+    #[test]
+    fn the_commit_label_survives_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let index = index(dir.path());
+            assert_eq!(index.committed_label().unwrap(), None);
+            index.label_commits("tagging-1");
+            index.upsert(&team("t1", "Lab", "MRI", &[])).unwrap();
+            index.commit().unwrap();
+            index.compact().unwrap();
+        }
+        let reopened = index(dir.path());
+        assert_eq!(
+            reopened.committed_label().unwrap().as_deref(),
+            Some("tagging-1")
+        );
     }
 
     #[test]

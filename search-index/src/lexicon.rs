@@ -141,6 +141,25 @@ pub struct Lexicon {
     related_from: Vec<Vec<ConceptIndex>>,
     /// For each concept, how many links of any kind point at it.
     in_degree: Vec<usize>,
+    /// A hash of the files' names and contents: it changes whenever the lexicon does.
+    fingerprint: u64,
+}
+
+/// 64-bit FNV-1a: a hash whose value never depends on the Rust version.
+struct Fnv1a(u64);
+
+impl Default for Fnv1a {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv1a {
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
 }
 
 fn well_formed_id(id: &str) -> bool {
@@ -162,7 +181,12 @@ impl Lexicon {
     ) -> Result<Self, LexiconError> {
         let mut concepts = Vec::new();
         let mut by_id = HashMap::new();
+        let mut fingerprint = Fnv1a::default();
         for (name, contents) in files {
+            fingerprint.write(name.as_bytes());
+            fingerprint.write(&[0]);
+            fingerprint.write(contents.as_bytes());
+            fingerprint.write(&[0]);
             let file: LexiconFile =
                 toml::from_str(contents).map_err(|error| LexiconError::Syntax {
                     file: name.to_owned(),
@@ -242,7 +266,14 @@ impl Lexicon {
             by_id,
             related_from,
             in_degree,
+            fingerprint: fingerprint.0,
         })
+    }
+
+    /// Changes whenever any lexicon file does (stable across builds and platforms), so that
+    /// teams tagged with an older lexicon can be told apart.
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
     }
 
     pub fn len(&self) -> usize {
@@ -404,6 +435,20 @@ mod tests {
             )]),
             Err(LexiconError::UnknownReference { .. })
         ));
+    }
+
+    #[test]
+    fn the_fingerprint_follows_the_contents() {
+        let one = "[[concept]]\nid = \"hydrogel\"\nkind = \"engineering\"\nzh = [\"水凝胶\"]\nen = [\"hydrogel\"]";
+        let two = "[[concept]]\nid = \"hydrogel\"\nkind = \"engineering\"\nzh = [\"水凝胶\"]\nen = [\"hydrogels\"]";
+        let fingerprint = |text| Lexicon::parse([("t.toml", text)]).unwrap().fingerprint();
+        assert_eq!(fingerprint(one), fingerprint(one));
+        assert_ne!(fingerprint(one), fingerprint(two));
+        // FNV-1a of the bytes, so the value is the same on every build.
+        assert_eq!(
+            Lexicon::parse([]).unwrap().fingerprint(),
+            0xcbf2_9ce4_8422_2325
+        );
     }
 
     #[test]

@@ -161,6 +161,10 @@ pub struct Match {
     pub reasons: Vec<Reason>,
 }
 
+/// Bump when the way text is analysed or concepts are recognised changes, so that indexes tagged
+/// the old way are re-tagged at start-up.
+const TAGGING_RULES: u32 = 2;
+
 /// Candidates each index query returns before concept scoring.
 const MIN_CANDIDATES: usize = 30;
 const MAX_CONCEPT_REASONS: usize = 5;
@@ -283,6 +287,15 @@ impl Matcher {
             reach,
             weights,
         }
+    }
+
+    /// Names how teams are tagged: the lexicon's fingerprint and the recogniser's rules. An index
+    /// whose documents were tagged under another name must be re-tagged.
+    pub fn tagging_fingerprint(&self) -> String {
+        format!(
+            "tagging-{TAGGING_RULES}-{:016x}",
+            self.lexicon.fingerprint()
+        )
     }
 
     /// The matcher with the lexicon shipped in `search-index/lexicon/`.

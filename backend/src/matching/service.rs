@@ -5,6 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -29,6 +30,8 @@ const REINDEX_BATCH: u64 = 500;
 pub struct SyncReport {
     pub indexed: usize,
     pub removed: usize,
+    /// Every team was re-tagged because the index was tagged with another lexicon.
+    pub retagged: bool,
 }
 
 pub struct MatchingService {
@@ -36,6 +39,9 @@ pub struct MatchingService {
     index: Arc<TeamIndex>,
     policy: RankingPolicy,
     limit: usize,
+    /// The index holds teams tagged with another lexicon (or other tagging rules) than the
+    /// matcher's, until the next reconciliation re-tags them all.
+    tagged_differently: AtomicBool,
     _commits: CommitLoop,
 }
 
@@ -117,6 +123,14 @@ impl MatchingService {
             TeamIndex::open_or_create(dir, matcher.analyzer().clone())
                 .with_context(|| format!("opening the search index in {}", dir.display()))?,
         );
+        let tagging = matcher.tagging_fingerprint();
+        let tagged_differently = index.num_docs() > 0
+            && index
+                .committed_label()
+                .context("reading the index")?
+                .as_deref()
+                != Some(tagging.as_str());
+        index.label_commits(&tagging);
         let commits = CommitLoop::start(index.clone(), COMMIT_INTERVAL, |error| {
             tracing::error!(%error, "committing the search index failed; retrying");
         })
@@ -126,6 +140,7 @@ impl MatchingService {
             index,
             policy: RankingPolicy::default(),
             limit,
+            tagged_differently: AtomicBool::new(tagged_differently),
             _commits: commits,
         })
     }
@@ -171,20 +186,26 @@ impl MatchingService {
     }
 
     /// Re-indexes teams whose indexed version differs from the database, and removes teams the
-    /// database no longer has. Heals a crash between a database commit and an index commit.
+    /// database no longer has. Heals a crash between a database commit and an index commit. After
+    /// an upgrade that changed the lexicon, re-tags every team.
     pub async fn reconcile(&self, db: &DatabaseConnection) -> anyhow::Result<SyncReport> {
+        let retag = self.tagged_differently.load(Ordering::Acquire);
         let indexed = self.index.indexed_versions().context("reading the index")?;
         let current = teams::versions(db).await?;
         let stale: Vec<Uuid> = current
             .iter()
             .filter(|(id, version)| {
-                indexed.get(&id.to_string()).copied()
-                    != Some(u64::try_from(*version).unwrap_or_default())
+                retag
+                    || indexed.get(&id.to_string()).copied()
+                        != Some(u64::try_from(*version).unwrap_or_default())
             })
             .map(|(id, _)| *id)
             .collect();
         let known: HashSet<String> = current.iter().map(|(id, _)| id.to_string()).collect();
-        let mut report = SyncReport::default();
+        let mut report = SyncReport {
+            retagged: retag,
+            ..SyncReport::default()
+        };
         for gone in indexed.keys().filter(|id| !known.contains(*id)) {
             self.index.delete(gone);
             report.removed += 1;
@@ -196,6 +217,7 @@ impl MatchingService {
             }
         }
         self.index.commit().context("committing the index")?;
+        self.tagged_differently.store(false, Ordering::Release);
         Ok(report)
     }
 
@@ -220,6 +242,7 @@ impl MatchingService {
             progress(report.indexed, total.max(report.indexed));
         }
         self.index.commit().context("committing the index")?;
+        self.tagged_differently.store(false, Ordering::Release);
         Ok(report)
     }
 

@@ -5,10 +5,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel};
 use serde_json::{Value, json};
 use uuid::Uuid;
 use yigong::matching::service::MatchingService;
 use yigong::store::entities::team;
+use yigong_search_index::lexicon::Lexicon;
 use yigong_search_index::matcher::Matcher;
 
 use crate::helpers::{Session, TestApp, World, fresh_database_url, spawn_app};
@@ -324,8 +326,9 @@ async fn search_by_hand_bridges_languages_and_accepts_any_text() {
         .expect(422);
 }
 
-#[tokio::test]
-async fn a_crash_between_database_and_index_commits_is_healed_at_start_up() {
+/// A second database holding one haemostasis team (created through the API of a test app), for
+/// driving the matching service directly as start-up does.
+async fn database_with_one_team() -> (tempfile::TempDir, sea_orm::DatabaseConnection, team::Model) {
     let data_dir = tempfile::tempdir().unwrap();
     let db = yigong::store::connect(&fresh_database_url(data_dir.path()).await)
         .await
@@ -343,7 +346,6 @@ async fn a_crash_between_database_and_index_commits_is_healed_at_start_up() {
     )
     .await;
     // Copy the world's rows into the second database: the organisation and the team.
-    use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel};
     let org = yigong::store::entities::organization::Entity::find_by_id(world.university)
         .one(app.db())
         .await
@@ -366,6 +368,13 @@ async fn a_crash_between_database_and_index_commits_is_healed_at_start_up() {
         .await
         .unwrap();
 
+    (data_dir, db, row)
+}
+
+#[tokio::test]
+async fn a_crash_between_database_and_index_commits_is_healed_at_start_up() {
+    let (data_dir, db, row) = database_with_one_team().await;
+    let team_id = row.id;
     let index_dir = data_dir.path().join("index");
     let matcher = Arc::new(Matcher::builtin().unwrap());
     {
@@ -399,6 +408,47 @@ async fn a_crash_between_database_and_index_commits_is_healed_at_start_up() {
         restarted.reconcile(&db).await.unwrap().indexed,
         0,
         "nothing left to heal"
+    );
+}
+
+#[tokio::test]
+async fn teams_tagged_with_an_older_lexicon_are_retagged_at_start_up() {
+    let (data_dir, db, row) = database_with_one_team().await;
+    let team_id = row.id.to_string();
+    let index_dir = data_dir.path().join("index");
+    let haemostasis = ["haemostatic_material".to_owned()];
+    // An older release knew no haemostatic materials.
+    let old_lexicon = Lexicon::parse([(
+        "old.toml",
+        "[[concept]]\nid = \"liver_resection\"\nkind = \"clinical\"\nzh = [\"肝脏手术\"]\nen = [\"liver surgery\"]",
+    )])
+    .unwrap();
+    {
+        let old =
+            MatchingService::open(&index_dir, Arc::new(Matcher::new(old_lexicon)), 10).unwrap();
+        old.reconcile(&db).await.unwrap();
+        assert!(old.index().search("", &haemostasis, 5).unwrap().is_empty());
+    }
+
+    let upgraded =
+        MatchingService::open(&index_dir, Arc::new(Matcher::builtin().unwrap()), 10).unwrap();
+    let report = upgraded.reconcile(&db).await.unwrap();
+    assert!(report.retagged);
+    assert_eq!(report.indexed, 1, "the unchanged profile is tagged again");
+    let hits = upgraded.index().search("", &haemostasis, 5).unwrap();
+    assert_eq!(
+        hits.first().map(|h| h.team_id.as_str()),
+        Some(team_id.as_str())
+    );
+    assert!(hits[0].matched_concepts.contains(&haemostasis[0]));
+    let again = upgraded.reconcile(&db).await.unwrap();
+    assert_eq!((again.retagged, again.indexed), (false, 0));
+    drop(upgraded);
+    let reopened =
+        MatchingService::open(&index_dir, Arc::new(Matcher::builtin().unwrap()), 10).unwrap();
+    assert!(
+        !reopened.reconcile(&db).await.unwrap().retagged,
+        "the label was committed"
     );
 }
 
