@@ -48,9 +48,19 @@ pub struct TeamDocument {
     pub city: String,
     pub language: String,
     pub concept_ids: Vec<String>,
+    /// The concepts its name, summary or keywords name: what the team is about, not only what its
+    /// longer description mentions.
+    pub core_concept_ids: Vec<String>,
 }
 
 impl TeamDocument {
+    /// The text that says what the team is about: name, summary and keywords.
+    pub fn core_text(&self) -> String {
+        let mut parts = vec![self.name.as_str(), self.summary.as_str()];
+        parts.extend(self.keywords.iter().map(String::as_str));
+        parts.join("\n")
+    }
+
     /// All the profile's searchable text, for concept tagging.
     pub fn full_text(&self) -> String {
         let mut parts = vec![
@@ -64,6 +74,10 @@ impl TeamDocument {
         parts.join("\n")
     }
 }
+
+/// Marks a core concept in the concept field (`core:hydrogel`); never a lexicon id, which is
+/// snake_case.
+const CORE_MARK: &str = "core:";
 
 /// The searchable text fields and how much a match in each counts.
 const TEXT_FIELDS: [(&str, f32); 7] = [
@@ -90,6 +104,8 @@ pub struct Hit {
     pub score: f32,
     pub matched_terms: Vec<String>,
     pub matched_concepts: Vec<String>,
+    /// Which of them the team's name, summary or keywords name.
+    pub core_concepts: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -240,6 +256,9 @@ impl TeamIndex {
         );
         for concept in &team.concept_ids {
             document.add_text(self.concept_ids, concept);
+        }
+        for concept in &team.core_concept_ids {
+            document.add_text(self.concept_ids, format!("{CORE_MARK}{concept}"));
         }
         let values: [(&str, String); 7] = [
             ("name", team.name.clone()),
@@ -465,16 +484,23 @@ impl TeamIndex {
                 .and_then(|v| v.as_str())
                 .unwrap_or_default()
                 .to_owned();
-            let matched_concepts = document
+            let mut matched_concepts = Vec::new();
+            let mut core_concepts = Vec::new();
+            for concept in document
                 .get_all(self.concept_ids)
                 .filter_map(|v| v.as_str())
-                .map(str::to_owned)
-                .collect();
+            {
+                match concept.strip_prefix(CORE_MARK) {
+                    Some(core) => core_concepts.push(core.to_owned()),
+                    None => matched_concepts.push(concept.to_owned()),
+                }
+            }
             hits.push(Hit {
                 team_id,
                 score,
                 matched_terms: Vec::new(),
                 matched_concepts,
+                core_concepts,
             });
         }
         Ok(hits)

@@ -49,6 +49,9 @@ pub struct ExpansionWeights {
     /// Factor for a team that names an industry outside healthcare it works for (an agricultural
     /// picking-robot lab for a hand-rehabilitation need).
     pub outside_healthcare: f32,
+    /// Factor for a capability the team's name, summary or keywords name (its focus), against
+    /// one only its longer description mentions.
+    pub core_concepts: f32,
 }
 
 impl Default for ExpansionWeights {
@@ -71,6 +74,7 @@ impl Default for ExpansionWeights {
             repetition: 1.0,
             concept_length_norm: 0.2,
             outside_healthcare: 0.7,
+            core_concepts: 1.3,
         }
     }
 }
@@ -108,6 +112,7 @@ impl ExpansionWeights {
                 "repetition" => &mut self.repetition,
                 "concept_length_norm" => &mut self.concept_length_norm,
                 "outside_healthcare" => &mut self.outside_healthcare,
+                "core_concepts" => &mut self.core_concepts,
                 other => return Err(format!("unknown weight {other:?}")),
             };
             *slot = value;
@@ -163,7 +168,7 @@ pub struct Match {
 
 /// Bump when the way text is analysed or concepts are recognised changes, so that indexes tagged
 /// the old way are re-tagged at start-up.
-const TAGGING_RULES: u32 = 2;
+const TAGGING_RULES: u32 = 3;
 
 /// Candidates each index query returns before concept scoring.
 const MIN_CANDIDATES: usize = 30;
@@ -343,7 +348,16 @@ impl Matcher {
             .collect();
         ids.sort();
         ids.dedup();
+        let mut core: Vec<String> = self
+            .recognise(&team.core_text())
+            .into_iter()
+            .map(|m| self.lexicon.get(m.concept).id.clone())
+            .filter(|id| ids.contains(id))
+            .collect();
+        core.sort();
+        core.dedup();
         team.concept_ids = ids;
+        team.core_concept_ids = core;
     }
 
     /// The query for an order: its words (the title's count more) and its concepts, expanded.
@@ -527,33 +541,37 @@ impl Matcher {
             .iter()
             .map(|(c, _)| c.as_str())
             .collect();
-        let mut candidates: HashMap<String, (f32, Vec<String>)> = HashMap::new();
+        let mut candidates: HashMap<String, (f32, Vec<String>, Vec<String>)> = HashMap::new();
         for hit in index.search_query(&by_text, pool)? {
-            candidates.insert(hit.team_id, (hit.score, hit.matched_concepts));
+            candidates.insert(
+                hit.team_id,
+                (hit.score, hit.matched_concepts, hit.core_concepts),
+            );
         }
         for hit in index.search_query(&by_concept, pool)? {
             candidates
                 .entry(hit.team_id)
-                .or_insert((0.0, hit.matched_concepts));
+                .or_insert((0.0, hit.matched_concepts, hit.core_concepts));
         }
         let idf = index.concept_idf(&concept_ids)?;
         let best_text = candidates
             .values()
-            .map(|(text, _)| *text)
+            .map(|(text, _, _)| *text)
             .fold(0.0_f32, f32::max);
         let text_factor = if self.weights.text_scale > 0.0 && best_text > 0.0 {
             self.weights.text_scale / best_text
         } else {
             1.0
         };
-        let mean_concepts = (candidates.values().map(|(_, c)| c.len()).sum::<usize>() as f32
+        let mean_concepts = (candidates.values().map(|(_, c, _)| c.len()).sum::<usize>() as f32
             / candidates.len().max(1) as f32)
             .max(1.0);
         let b = self.weights.concept_length_norm;
         let mut scored: Vec<Match> = candidates
             .into_iter()
-            .map(|(team_id, (text_score, concepts))| {
-                let (concept_score, reasons) = self.combine(self.aspects(query, &concepts, &idf));
+            .map(|(team_id, (text_score, concepts, core))| {
+                let (concept_score, reasons) =
+                    self.combine(self.aspects(query, &concepts, &core, &idf));
                 let length = concepts.len().max(1) as f32 / mean_concepts;
                 let concept_score = concept_score / (1.0 - b + b * length);
                 let field_factor = if self.works_outside_healthcare(&concepts) {
@@ -600,7 +618,7 @@ impl Matcher {
     /// unweighted (idf 1) strength of each: for reviewing the lexicon.
     pub fn bridges(&self, query: &OrderQuery, team_concepts: &[String]) -> (f32, Vec<Reason>) {
         let idf: HashMap<String, f32> = team_concepts.iter().map(|c| (c.clone(), 1.0)).collect();
-        self.combine(self.aspects(query, team_concepts, &idf))
+        self.combine(self.aspects(query, team_concepts, &[], &idf))
     }
 
     /// For each concept the order names (each aspect of the need), the best of the team's
@@ -609,9 +627,11 @@ impl Matcher {
         &self,
         query: &OrderQuery,
         team_concepts: &[String],
+        core: &[String],
         idf: &HashMap<String, f32>,
     ) -> Vec<Aspect> {
         let carried: HashSet<&str> = team_concepts.iter().map(String::as_str).collect();
+        let core: HashSet<&str> = core.iter().map(String::as_str).collect();
         let mut best: HashMap<ConceptIndex, (f32, ConceptIndex)> = HashMap::new();
         let mut others: HashMap<ConceptIndex, f32> = HashMap::new();
         for expansion in &query.expansions {
@@ -627,7 +647,13 @@ impl Matcher {
                 // A team naming the same clinical setting is context, not a capability.
                 specificity *= self.weights.clinical_context;
             }
-            let value = expansion.weight * specificity * idf.get(id).copied().unwrap_or(0.0);
+            let focus = if core.contains(id) {
+                self.weights.core_concepts
+            } else {
+                1.0
+            };
+            let value =
+                expansion.weight * specificity * focus * idf.get(id).copied().unwrap_or(0.0);
             *others.entry(expansion.from).or_insert(0.0) += value;
             let entry = best
                 .entry(expansion.from)
@@ -810,6 +836,40 @@ en = ["mobile health app"]
             ),
             ["optics", "app"]
         );
+    }
+
+    #[test]
+    fn a_capability_the_team_is_about_outweighs_one_it_mentions() {
+        let lexicon = Lexicon::parse([("t.toml", LEXICON)]).unwrap();
+        let rank = |weights: &str| {
+            let weights = ExpansionWeights::default().with_overrides(weights).unwrap();
+            let matcher = Matcher::new(lexicon.clone()).with_weights(weights);
+            let index = TeamIndex::in_memory(matcher.analyzer().clone()).unwrap();
+            let teams = [
+                TeamDocument {
+                    team_id: "a_mentions".into(),
+                    capabilities: "光谱检测".into(),
+                    ..Default::default()
+                },
+                TeamDocument {
+                    team_id: "b_about".into(),
+                    summary: "光谱检测".into(),
+                    ..Default::default()
+                },
+            ];
+            for mut team in teams {
+                matcher.tag(&mut team);
+                assert_eq!(team.concept_ids, ["optical_spectroscopy"]);
+                index.upsert(&team).unwrap();
+            }
+            index.commit().unwrap();
+            let query = matcher.order_query("新生儿黄疸", "");
+            let found = matcher.search(&index, &query, 10).unwrap();
+            found.into_iter().map(|m| m.team_id).collect::<Vec<_>>()
+        };
+        assert_eq!(rank("core_concepts=1.3"), ["b_about", "a_mentions"]);
+        // Counted alike, the two teams tie and the team id decides.
+        assert_eq!(rank("core_concepts=1"), ["a_mentions", "b_about"]);
     }
 
     #[test]

@@ -174,6 +174,7 @@ impl<'a> Generator<'a> {
             city,
             language: if english { "en" } else { "zh" }.to_owned(),
             concept_ids: Vec::new(),
+            core_concept_ids: Vec::new(),
         }
     }
 

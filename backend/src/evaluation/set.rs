@@ -47,6 +47,7 @@ impl EvalTeam {
             city: self.city.clone(),
             language: self.lang.clone(),
             concept_ids: Vec::new(),
+            core_concept_ids: Vec::new(),
         }
     }
 }

@@ -68,6 +68,7 @@ pub fn team_document(matcher: &Matcher, team: &team::Model) -> TeamDocument {
         city: team.city.clone(),
         language: team.language.clone(),
         concept_ids: Vec::new(),
+        core_concept_ids: Vec::new(),
     };
     matcher.tag(&mut document);
     document
