@@ -13,13 +13,15 @@ use crate::analyzer::{AnalyzedToken, Analyzer};
 use crate::lexicon::{ConceptIndex, Lexicon};
 
 /// A concept found in text, with the words that named it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Mention {
     pub concept: ConceptIndex,
     /// The words of its first mention.
     pub surface: String,
-    /// How many times the text names it (exact forms; a split form counts once).
-    pub count: usize,
+    /// How many times the text names it, each time divided among the concepts the same words
+    /// name ("腹膜透析" names both peritoneal dialysis and its peritonitis: ½ each). A split form
+    /// counts once.
+    pub strength: f32,
 }
 
 /// Words a Chinese form's words may have between them and still name it.
@@ -143,16 +145,24 @@ impl ConceptRecognizer {
                 .get(tokens[start].offset_from..end.offset_to)
                 .unwrap_or_default()
                 .to_owned();
-            for pattern in matching.iter().filter(|p| p.rest.len() == longest) {
+            let mut named: Vec<ConceptIndex> = matching
+                .iter()
+                .filter(|p| p.rest.len() == longest)
+                .map(|p| p.concept)
+                .collect();
+            named.sort_unstable();
+            named.dedup();
+            let share = 1.0 / named.len() as f32;
+            for concept in named {
                 match mentions
                     .iter_mut()
-                    .find(|m: &&mut Mention| m.concept == pattern.concept)
+                    .find(|m: &&mut Mention| m.concept == concept)
                 {
-                    Some(earlier) => earlier.count += 1,
+                    Some(earlier) => earlier.strength += share,
                     None => mentions.push(Mention {
-                        concept: pattern.concept,
+                        concept,
                         surface: surface.clone(),
-                        count: 1,
+                        strength: share,
                     }),
                 }
             }
@@ -196,7 +206,7 @@ impl ConceptRecognizer {
                             .get(token.offset_from..tokens[at].offset_to)
                             .unwrap_or_default()
                             .to_owned(),
-                        count: 1,
+                        strength: 1.0,
                     });
                 }
             }

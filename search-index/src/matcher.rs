@@ -40,7 +40,8 @@ pub struct ExpansionWeights {
     /// counts `1 / (1 + k × link_order)` of the first.
     pub link_order: f32,
     /// A concept named n times starts with `1 + repetition × ln n` times the weight of one named
-    /// once: what a need keeps coming back to is its heart, a setting named once is context.
+    /// once: what a need keeps coming back to is its heart, a setting named once is context. (Words
+    /// that name k concepts count 1/k towards each.)
     pub repetition: f32,
     /// How far a team's concept score is divided by its number of concepts relative to the
     /// candidates' average (0: not at all; 1: fully), as BM25 normalises by length: a profile
@@ -379,7 +380,7 @@ impl Matcher {
                     .iter_mut()
                     .find(|m: &&mut Mention| m.concept == mention.concept)
                 {
-                    Some(earlier) => earlier.count += mention.count,
+                    Some(earlier) => earlier.strength += mention.strength,
                     None => mentions.push(mention),
                 }
             }
@@ -477,8 +478,11 @@ impl Matcher {
             } else {
                 1.0
             };
-            let repetition = 1.0 + w.repetition * (mention.count.max(1) as f32).ln();
-            let start = w.mentioned * prominence * repetition;
+            // Named once, a concept starts at `mentioned` (less when the words were ambiguous);
+            // named again and again, it gains logarithmically.
+            let certainty = mention.strength.min(1.0);
+            let repetition = 1.0 + w.repetition * mention.strength.max(1.0).ln();
+            let start = w.mentioned * prominence * certainty * repetition;
             expansions.extend(self.reach[mention.concept].iter().map(|(concept, weight)| {
                 Expansion {
                     concept: *concept,
