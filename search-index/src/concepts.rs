@@ -348,6 +348,30 @@ en = ["tape securement"]
     }
 
     #[test]
+    fn words_naming_two_concepts_count_half_towards_each() {
+        let lexicon = Lexicon::parse([(
+            "t.toml",
+            concat!(
+                "[[concept]]\nid = \"pd\"\nkind = \"engineering\"\nzh = [\"腹膜透析\"]\nen = [\"peritoneal dialysis\"]\n",
+                "[[concept]]\nid = \"pd_peritonitis\"\nkind = \"clinical\"\nzh = [\"腹膜透析\", \"腹透相关腹膜炎\"]\nen = [\"PD peritonitis\"]",
+            ),
+        )])
+        .unwrap();
+        let analyzer = Analyzer::new(lexicon.chinese_words());
+        let recognizer = ConceptRecognizer::new(&lexicon, &analyzer);
+        let text = "居家腹膜透析患者的腹透相关腹膜炎，腹膜透析液浑浊";
+        let strengths: Vec<(String, f32)> = recognizer
+            .recognise(text, &analyzer.analyze(text))
+            .into_iter()
+            .map(|m| (lexicon.get(m.concept).id.clone(), m.strength))
+            .collect();
+        assert_eq!(
+            strengths,
+            [("pd".to_owned(), 1.0), ("pd_peritonitis".to_owned(), 2.0)]
+        );
+    }
+
+    #[test]
     fn a_shorter_word_the_stemmer_joins_to_a_form_does_not_name_it() {
         assert_eq!(ids("Tissue Adhesives"), ["tissue_adhesive"]);
         assert_eq!(ids("bedsores"), ["pressure_injury"]);
