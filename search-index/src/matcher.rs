@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::analyzer::Analyzer;
 use crate::concepts::{ConceptRecognizer, Mention};
-use crate::index::{IndexQuery, TeamDocument, TeamIndex};
+use crate::index::{Hit, IndexQuery, TeamDocument, TeamIndex};
 use crate::lexicon::{ConceptIndex, ConceptKind, Lexicon, LexiconError};
 
 /// How much a concept reached through each kind of step counts, relative to one named directly.
@@ -545,46 +545,48 @@ impl Matcher {
             .iter()
             .map(|(c, _)| c.as_str())
             .collect();
-        let mut candidates: HashMap<String, (f32, Vec<String>, Vec<String>)> = HashMap::new();
+        // Keyed by team; the score kept is text relevance (0 for teams found by concepts only).
+        let mut candidates: HashMap<String, Hit> = HashMap::new();
         for hit in index.search_query(&by_text, pool)? {
-            candidates.insert(
-                hit.team_id,
-                (hit.score, hit.matched_concepts, hit.core_concepts),
-            );
+            candidates.insert(hit.team_id.clone(), hit);
         }
         for hit in index.search_query(&by_concept, pool)? {
             candidates
-                .entry(hit.team_id)
-                .or_insert((0.0, hit.matched_concepts, hit.core_concepts));
+                .entry(hit.team_id.clone())
+                .or_insert(Hit { score: 0.0, ..hit });
         }
         let idf = index.concept_idf(&concept_ids)?;
         let best_text = candidates
             .values()
-            .map(|(text, _, _)| *text)
+            .map(|hit| hit.score)
             .fold(0.0_f32, f32::max);
         let text_factor = if self.weights.text_scale > 0.0 && best_text > 0.0 {
             self.weights.text_scale / best_text
         } else {
             1.0
         };
-        let mean_concepts = (candidates.values().map(|(_, c, _)| c.len()).sum::<usize>() as f32
+        let mean_concepts = (candidates
+            .values()
+            .map(|hit| hit.matched_concepts.len())
+            .sum::<usize>() as f32
             / candidates.len().max(1) as f32)
             .max(1.0);
         let b = self.weights.concept_length_norm;
         let mut scored: Vec<Match> = candidates
             .into_iter()
-            .map(|(team_id, (text_score, concepts, core))| {
+            .map(|(team_id, hit)| {
+                let concepts = &hit.matched_concepts;
                 let (concept_score, reasons) =
-                    self.combine(self.aspects(query, &concepts, &core, &idf));
+                    self.combine(self.aspects(query, concepts, &hit.core_concepts, &idf));
                 let length = concepts.len().max(1) as f32 / mean_concepts;
                 let concept_score = concept_score / (1.0 - b + b * length);
-                let field_factor = if self.works_outside_healthcare(&concepts) {
+                let field_factor = if self.works_outside_healthcare(concepts) {
                     self.weights.outside_healthcare
                 } else {
                     1.0
                 };
                 let score = field_factor
-                    * (text_score * text_factor + self.weights.concept_boost * concept_score);
+                    * (hit.score * text_factor + self.weights.concept_boost * concept_score);
                 Match {
                     team_id,
                     score,
