@@ -42,12 +42,20 @@ const BUILTIN_FILES: &[(&str, &str)] = &[
         include_str!("../lexicon/clinical_needs_nursing_home_extra.toml"),
     ),
     (
+        "clinical_needs_more_extra.toml",
+        include_str!("../lexicon/clinical_needs_more_extra.toml"),
+    ),
+    (
         "engineering_materials_devices_extra.toml",
         include_str!("../lexicon/engineering_materials_devices_extra.toml"),
     ),
     (
         "engineering_sensing_imaging_software_extra.toml",
         include_str!("../lexicon/engineering_sensing_imaging_software_extra.toml"),
+    ),
+    (
+        "engineering_more_extra.toml",
+        include_str!("../lexicon/engineering_more_extra.toml"),
     ),
     (
         "application_fields.toml",
