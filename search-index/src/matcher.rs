@@ -518,9 +518,11 @@ impl Matcher {
     ///
     /// Candidates come from two index queries (the order's words; its expanded concepts). Each
     /// candidate's score is its text relevance plus, for every concept the order names, the best
-    /// concept the team carries that it leads to (weight × idf): each aspect of the need counts
-    /// once, so a team tagged with many loosely related concepts does not outrank one that
-    /// answers the need squarely.
+    /// concept the team carries that it leads to (weight × idf, more where the team's name,
+    /// summary or keywords name it): each aspect of the need counts once, and the sum is
+    /// normalised by the team's number of concepts, so a team tagged with many loosely related
+    /// concepts does not outrank one that answers the need squarely. Teams working for an
+    /// industry outside healthcare are discounted.
     pub fn candidates(
         &self,
         index: &TeamIndex,
