@@ -60,6 +60,11 @@ fn half_width(c: char) -> char {
     }
 }
 
+/// Whether `c` is a Chinese character (the segmenter's script).
+pub(crate) fn is_han(c: char) -> bool {
+    script(c) == Script::Han
+}
+
 fn script(c: char) -> Script {
     let c = half_width(c);
     if c.is_ascii_alphanumeric() || (c.is_alphabetic() && (c as u32) < 0x2E80) {

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use crate::analyzer::{AnalyzedToken, Analyzer};
+use crate::analyzer::{AnalyzedToken, Analyzer, is_han};
 use crate::lexicon::{ConceptIndex, Lexicon};
 
 /// A concept found in text, with the words that named it.
@@ -252,10 +252,6 @@ fn split_words(form: &str, general: &Analyzer, analyzer: &Analyzer) -> Vec<Strin
         start = end;
     }
     words
-}
-
-fn is_han(c: char) -> bool {
-    matches!(c, '\u{3400}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' | '\u{20000}'..='\u{3134f}')
 }
 
 /// For each token, the number of the clause it is in (clauses end at [`CLAUSE_BREAKS`]).

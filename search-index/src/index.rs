@@ -61,17 +61,17 @@ impl TeamDocument {
         parts.join("\n")
     }
 
-    /// All the profile's searchable text, for concept tagging.
-    pub fn full_text(&self) -> String {
-        let mut parts = vec![
-            self.name.as_str(),
-            self.summary.as_str(),
-            self.capabilities.as_str(),
-        ];
-        parts.extend(self.keywords.iter().map(String::as_str));
+    /// The rest of the profile: capabilities, equipment and disciplines.
+    pub fn detail_text(&self) -> String {
+        let mut parts = vec![self.capabilities.as_str()];
         parts.extend(self.equipment.iter().map(String::as_str));
         parts.extend(self.disciplines.iter().map(String::as_str));
         parts.join("\n")
+    }
+
+    /// All the profile's searchable text.
+    pub fn full_text(&self) -> String {
+        format!("{}\n{}", self.core_text(), self.detail_text())
     }
 }
 

@@ -340,23 +340,24 @@ impl Matcher {
             .recognise(text, &self.analyzer.analyze(text))
     }
 
-    /// Fills in the team's concept ids from its profile text.
+    /// Fills in the team's concept ids from its profile text, and which of them its name,
+    /// summary or keywords name (each part of the profile is read once).
     pub fn tag(&self, team: &mut TeamDocument) {
-        let mut ids: Vec<String> = self
-            .recognise(&team.full_text())
-            .into_iter()
-            .map(|m| self.lexicon.get(m.concept).id.clone())
-            .collect();
+        let ids_in = |text: &str| -> Vec<String> {
+            let mut ids: Vec<String> = self
+                .recognise(text)
+                .into_iter()
+                .map(|m| self.lexicon.get(m.concept).id.clone())
+                .collect();
+            ids.sort();
+            ids.dedup();
+            ids
+        };
+        let core = ids_in(&team.core_text());
+        let mut ids = ids_in(&team.detail_text());
+        ids.extend(core.iter().cloned());
         ids.sort();
         ids.dedup();
-        let mut core: Vec<String> = self
-            .recognise(&team.core_text())
-            .into_iter()
-            .map(|m| self.lexicon.get(m.concept).id.clone())
-            .filter(|id| ids.contains(id))
-            .collect();
-        core.sort();
-        core.dedup();
         team.concept_ids = ids;
         team.core_concept_ids = core;
     }
@@ -800,18 +801,26 @@ zh = ["移动健康应用"]
 en = ["mobile health app"]
 "#;
 
-    /// Team ids best first for an order, with two teams: "app" and "optics".
-    fn ranking(weights: &str, order: &str) -> Vec<String> {
-        let lexicon = Lexicon::parse([("t.toml", LEXICON)]).unwrap();
+    fn lexicon() -> Lexicon {
+        Lexicon::parse([("t.toml", LEXICON)]).unwrap()
+    }
+
+    fn team(id: &str, summary: &str, capabilities: &str) -> TeamDocument {
+        TeamDocument {
+            team_id: id.to_owned(),
+            summary: summary.to_owned(),
+            capabilities: capabilities.to_owned(),
+            ..Default::default()
+        }
+    }
+
+    /// Team ids best first for an order, under the default weights with `weights` applied.
+    fn rank(weights: &str, teams: &[TeamDocument], order: &str) -> Vec<String> {
         let weights = ExpansionWeights::default().with_overrides(weights).unwrap();
-        let matcher = Matcher::new(lexicon).with_weights(weights);
+        let matcher = Matcher::new(lexicon()).with_weights(weights);
         let index = TeamIndex::in_memory(matcher.analyzer().clone()).unwrap();
-        for (id, text) in [("app", "移动健康应用"), ("optics", "光谱检测")] {
-            let mut team = TeamDocument {
-                team_id: id.to_owned(),
-                capabilities: text.to_owned(),
-                ..Default::default()
-            };
+        for team in teams {
+            let mut team = team.clone();
             matcher.tag(&mut team);
             index.upsert(&team).unwrap();
         }
@@ -819,6 +828,15 @@ en = ["mobile health app"]
         let query = matcher.order_query(order, "");
         let found = matcher.search(&index, &query, 10).unwrap();
         found.into_iter().map(|m| m.team_id).collect()
+    }
+
+    /// [`rank`] with two teams: "app" and "optics".
+    fn ranking(weights: &str, order: &str) -> Vec<String> {
+        let teams = [
+            team("app", "", "移动健康应用"),
+            team("optics", "", "光谱检测"),
+        ];
+        rank(weights, &teams, order)
     }
 
     #[test]
@@ -848,36 +866,26 @@ en = ["mobile health app"]
 
     #[test]
     fn a_capability_the_team_is_about_outweighs_one_it_mentions() {
-        let lexicon = Lexicon::parse([("t.toml", LEXICON)]).unwrap();
-        let rank = |weights: &str| {
-            let weights = ExpansionWeights::default().with_overrides(weights).unwrap();
-            let matcher = Matcher::new(lexicon.clone()).with_weights(weights);
-            let index = TeamIndex::in_memory(matcher.analyzer().clone()).unwrap();
-            let teams = [
-                TeamDocument {
-                    team_id: "a_mentions".into(),
-                    capabilities: "光谱检测".into(),
-                    ..Default::default()
-                },
-                TeamDocument {
-                    team_id: "b_about".into(),
-                    summary: "光谱检测".into(),
-                    ..Default::default()
-                },
-            ];
-            for mut team in teams {
-                matcher.tag(&mut team);
-                assert_eq!(team.concept_ids, ["optical_spectroscopy"]);
-                index.upsert(&team).unwrap();
-            }
-            index.commit().unwrap();
-            let query = matcher.order_query("新生儿黄疸", "");
-            let found = matcher.search(&index, &query, 10).unwrap();
-            found.into_iter().map(|m| m.team_id).collect::<Vec<_>>()
-        };
-        assert_eq!(rank("core_concepts=1.3"), ["b_about", "a_mentions"]);
+        let teams = [
+            team("a_mentions", "", "光谱检测"),
+            team("b_about", "光谱检测", ""),
+        ];
+        let matcher = Matcher::new(lexicon());
+        for team in &teams {
+            let mut tagged = team.clone();
+            matcher.tag(&mut tagged);
+            assert_eq!(tagged.concept_ids, ["optical_spectroscopy"]);
+        }
+        let order = "新生儿黄疸";
+        assert_eq!(
+            rank("core_concepts=1.3", &teams, order),
+            ["b_about", "a_mentions"]
+        );
         // Counted alike, the two teams tie and the team id decides.
-        assert_eq!(rank("core_concepts=1"), ["a_mentions", "b_about"]);
+        assert_eq!(
+            rank("core_concepts=1", &teams, order),
+            ["a_mentions", "b_about"]
+        );
     }
 
     #[test]

@@ -104,6 +104,11 @@ fn position(ranking: &[String], team: &str) -> usize {
         .unwrap_or_else(|| panic!("{team} not ranked: {ranking:?}"))
 }
 
+/// Where a distractor ranks; one left out of the ranking counts as after every team.
+fn distractor_position(ranking: &[String], team: &str) -> usize {
+    ranking.iter().position(|t| t == team).unwrap_or(usize::MAX)
+}
+
 #[test]
 fn an_english_need_finds_a_chinese_team_across_the_vocabulary_gap() {
     let fixture = fixture();
@@ -119,11 +124,7 @@ fn an_english_need_finds_a_chinese_team_across_the_vocabulary_gap() {
     let found = fixture.matcher.search(&fixture.index, &query, 3).unwrap();
     assert_eq!(ranked[0], "hydrogel", "{found:#?}");
     assert!(
-        position(&ranked, "hydrogel")
-            < ranked
-                .iter()
-                .position(|t| t == "liver_ai")
-                .unwrap_or(usize::MAX),
+        position(&ranked, "hydrogel") < distractor_position(&ranked, "liver_ai"),
         "the liver imaging team shares words but not the capability"
     );
 }
@@ -137,10 +138,7 @@ fn a_chinese_need_finds_an_english_team_and_beats_a_distractor_sharing_the_disea
         "手指屈曲痉挛，伸指无力，抓握困难，希望能感知患者主动用力并给予辅助。",
     );
     assert_eq!(ranked[0], "glove", "{ranked:?}");
-    let stroke_ai = ranked
-        .iter()
-        .position(|t| t == "stroke_ai")
-        .unwrap_or(usize::MAX);
+    let stroke_ai = distractor_position(&ranked, "stroke_ai");
     assert!(position(&ranked, "glove") < stroke_ai);
 }
 
@@ -153,10 +151,7 @@ fn a_clinical_word_reaches_an_engineering_profile_with_no_shared_word() {
         "护士难以及时发现高风险部位。",
     );
     assert_eq!(ranked[0], "mattress", "{ranked:?}");
-    let beds = ranked
-        .iter()
-        .position(|t| t == "beds")
-        .unwrap_or(usize::MAX);
+    let beds = distractor_position(&ranked, "beds");
     assert!(
         position(&ranked, "mattress") < beds,
         "bed management software is a distractor"

@@ -18,13 +18,18 @@ pub fn candidates(
     matcher.candidates(index, query, CANDIDATE_POOL.max(limit.saturating_mul(3)))
 }
 
-/// Applies the priors to `candidates` and keeps the best `limit` available teams.
+/// Applies the priors to `candidates`, keeps the best `limit` available teams and adds the words
+/// each shares with the order to its reasons (done for the final list only: it reads each
+/// team's stored document).
 pub fn rerank(
+    matcher: &Matcher,
+    index: &TeamIndex,
+    query: &OrderQuery,
     candidates: Vec<Match>,
     policy: &RankingPolicy,
     standing: impl Fn(&str) -> Option<TeamStanding>,
     limit: usize,
-) -> Vec<Match> {
+) -> tantivy::Result<Vec<Match>> {
     let scored = candidates
         .into_iter()
         .map(|m| {
@@ -32,14 +37,16 @@ pub fn rerank(
             (m, score)
         })
         .collect();
-    policy
+    let mut ranked: Vec<Match> = policy
         .rerank(scored, |m: &Match| standing(&m.team_id), limit)
         .into_iter()
         .map(|(mut m, score)| {
             m.score = score;
             m
         })
-        .collect()
+        .collect();
+    matcher.add_term_reasons(index, query, &mut ranked)?;
+    Ok(ranked)
 }
 
 /// The best `limit` available teams for `query`, best first: [`candidates`] then [`rerank`].
@@ -52,7 +59,5 @@ pub fn rank_teams(
     limit: usize,
 ) -> tantivy::Result<Vec<Match>> {
     let found = candidates(matcher, index, query, limit)?;
-    let mut ranked = rerank(found, policy, standing, limit);
-    matcher.add_term_reasons(index, query, &mut ranked)?;
-    Ok(ranked)
+    rerank(matcher, index, query, found, policy, standing, limit)
 }

@@ -262,16 +262,16 @@ impl MatchingService {
             .filter_map(|m| m.team_id.parse().ok())
             .collect();
         let standings = self.standings(db, &ids).await?;
-        let mut ranked = rerank(
+        rerank(
+            &self.matcher,
+            &self.index,
+            &query,
             found,
             &self.policy,
             |team| standings.get(team).copied(),
             limit,
-        );
-        self.matcher
-            .add_term_reasons(&self.index, &query, &mut ranked)
-            .context("reading the shared words")?;
-        Ok(ranked)
+        )
+        .context("reading the shared words")
     }
 
     async fn standings(
