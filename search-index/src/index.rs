@@ -27,6 +27,8 @@ const TOKENIZER: &str = "yigong_mixed";
 const WRITER_MEMORY_BYTES: usize = 100_000_000;
 /// Query words kept after dropping the common ones (see `most_telling_terms`).
 const MAX_QUERY_TERMS: usize = 48;
+/// How often [`TeamIndex::compact`] tries again while background merges hold its segments.
+const COMPACT_ATTEMPTS: u32 = 100;
 /// A word in more than this share of profiles is too common to search for...
 const COMMON_TERM_SHARE: f32 = 0.1;
 /// ...once the index holds enough profiles for the share to mean something.
@@ -182,13 +184,13 @@ fn schema() -> Schema {
     builder.add_text_field("language", STRING | STORED);
     // The profile's analysed words, stored (not indexed) so reasons need no re-analysis.
     builder.add_text_field("words", STORED);
-    let text = TextOptions::default()
-        .set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(TOKENIZER)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-        )
-        .set_stored();
+    // Searched, not stored: matching reads only ids, concepts and `words` back, and a lean
+    // document store keeps reading candidates cheap.
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(TOKENIZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
     for (name, _) in TEXT_FIELDS {
         builder.add_text_field(name, text.clone());
     }
@@ -196,12 +198,25 @@ fn schema() -> Schema {
 }
 
 impl TeamIndex {
-    /// Opens the index in `dir`, creating it when the directory holds none.
+    /// Opens the index in `dir`, creating it when the directory holds none. An index written with
+    /// another schema (by an older release) is discarded and started afresh: the index is derived
+    /// state, and the caller's reconciliation refills it from the database.
     pub fn open_or_create(dir: &Path, analyzer: Analyzer) -> tantivy::Result<Self> {
+        let index = match Self::open_dir(dir) {
+            Err(tantivy::TantivyError::SchemaError(reason)) => {
+                tracing::warn!(%reason, dir = %dir.display(), "index schema changed; rebuilding the index");
+                std::fs::remove_dir_all(dir)?;
+                Self::open_dir(dir)?
+            }
+            opened => opened?,
+        };
+        Self::from_index(index, analyzer)
+    }
+
+    fn open_dir(dir: &Path) -> tantivy::Result<Index> {
         std::fs::create_dir_all(dir)?;
         let directory = tantivy::directory::MmapDirectory::open(dir)?;
-        let index = Index::open_or_create(directory, schema())?;
-        Self::from_index(index, analyzer)
+        Index::open_or_create(directory, schema())
     }
 
     /// An index held in memory only (evaluation and benchmarks of the matcher itself).
@@ -334,16 +349,28 @@ impl TeamIndex {
     pub fn compact(&self) -> tantivy::Result<()> {
         let mut writer = self.writer();
         self.commit_labelled(&mut writer)?;
-        let segments = writer.index().searchable_segment_ids()?;
-        if segments.len() > 1
-            || self
-                .reader
-                .searcher()
-                .segment_readers()
-                .iter()
-                .any(|s| s.num_deleted_docs() > 0)
-        {
-            writer.merge(&segments).wait()?;
+        for attempt in 1.. {
+            self.reader.reload()?;
+            let segments = writer.index().searchable_segment_ids()?;
+            let fragmented = segments.len() > 1
+                || self
+                    .reader
+                    .searcher()
+                    .segment_readers()
+                    .iter()
+                    .any(|s| s.num_deleted_docs() > 0);
+            if !fragmented {
+                break;
+            }
+            match writer.merge(&segments).wait() {
+                Ok(_) => break,
+                // A background merge took some of these segments first: wait for it, then
+                // merge what it left.
+                Err(tantivy::TantivyError::InvalidArgument(_)) if attempt < COMPACT_ATTEMPTS => {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Err(error) => return Err(error),
+            }
         }
         self.commit_labelled(&mut writer)?;
         drop(writer);
@@ -439,13 +466,55 @@ impl TeamIndex {
     /// The best `limit` teams for weighted terms and concepts, each with every concept it carries
     /// (in `matched_concepts`). `matched_terms` is left empty: see [`TeamIndex::matched_terms`].
     pub fn search_query(&self, query: &IndexQuery, limit: usize) -> tantivy::Result<Vec<Hit>> {
+        let searcher = self.reader.searcher();
+        self.top_addresses(&searcher, query, limit)?
+            .into_iter()
+            .map(|(score, address)| self.hit_at(&searcher, score, address))
+            .collect()
+    }
+
+    /// The union of the best `limit` teams for the order's words and the best `limit` for its
+    /// concepts, text hits first with their text score, then teams found by concepts only (score
+    /// 0). The two searches run side by side, and each team's document is read once.
+    pub fn search_text_and_concepts(
+        &self,
+        by_text: &IndexQuery,
+        by_concept: &IndexQuery,
+        limit: usize,
+    ) -> tantivy::Result<Vec<Hit>> {
+        let searcher = self.reader.searcher();
+        let (text_top, concept_top) = std::thread::scope(|scope| {
+            let text = scope.spawn(|| self.top_addresses(&searcher, by_text, limit));
+            let concept = self.top_addresses(&searcher, by_concept, limit);
+            let text = text
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (text, concept)
+        });
+        let mut seen = BTreeSet::new();
+        let mut hits = Vec::new();
+        let concept_only = concept_top?.into_iter().map(|(_, address)| (0.0, address));
+        for (score, address) in text_top?.into_iter().chain(concept_only) {
+            if seen.insert((address.segment_ord, address.doc_id)) {
+                hits.push(self.hit_at(&searcher, score, address)?);
+            }
+        }
+        Ok(hits)
+    }
+
+    /// The addresses and scores of the best `limit` documents for `query`.
+    fn top_addresses(
+        &self,
+        searcher: &tantivy::Searcher,
+        query: &IndexQuery,
+        limit: usize,
+    ) -> tantivy::Result<Vec<(f32, tantivy::DocAddress)>> {
         let mut term_weights: HashMap<&str, f32> = HashMap::new();
         for (term, weight) in &query.terms {
             let entry = term_weights.entry(term.as_str()).or_insert(0.0);
             *entry = entry.max(*weight);
         }
-        let searcher = self.reader.searcher();
-        let term_weights = self.most_telling_terms(&searcher, term_weights)?;
+        let term_weights = self.most_telling_terms(searcher, term_weights)?;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (term, weight) in &term_weights {
             for (field, _, boost) in &self.text_fields {
@@ -472,38 +541,43 @@ impl TeamIndex {
         if clauses.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
-        let top = searcher.search(
+        searcher.search(
             &BooleanQuery::new(clauses),
             &TopDocs::with_limit(limit).order_by_score(),
-        )?;
-        let mut hits = Vec::with_capacity(top.len());
-        for (score, address) in top {
-            let document: TantivyDocument = searcher.doc(address)?;
-            let team_id = document
-                .get_first(self.team_id)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_owned();
-            let mut matched_concepts = Vec::new();
-            let mut core_concepts = Vec::new();
-            for concept in document
-                .get_all(self.concept_ids)
-                .filter_map(|v| v.as_str())
-            {
-                match concept.strip_prefix(CORE_MARK) {
-                    Some(core) => core_concepts.push(core.to_owned()),
-                    None => matched_concepts.push(concept.to_owned()),
-                }
+        )
+    }
+
+    /// The team stored at `address`, with every concept it carries.
+    fn hit_at(
+        &self,
+        searcher: &tantivy::Searcher,
+        score: f32,
+        address: tantivy::DocAddress,
+    ) -> tantivy::Result<Hit> {
+        let document: TantivyDocument = searcher.doc(address)?;
+        let team_id = document
+            .get_first(self.team_id)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_owned();
+        let mut matched_concepts = Vec::new();
+        let mut core_concepts = Vec::new();
+        for concept in document
+            .get_all(self.concept_ids)
+            .filter_map(|v| v.as_str())
+        {
+            match concept.strip_prefix(CORE_MARK) {
+                Some(core) => core_concepts.push(core.to_owned()),
+                None => matched_concepts.push(concept.to_owned()),
             }
-            hits.push(Hit {
-                team_id,
-                score,
-                matched_terms: Vec::new(),
-                matched_concepts,
-                core_concepts,
-            });
         }
-        Ok(hits)
+        Ok(Hit {
+            team_id,
+            score,
+            matched_terms: Vec::new(),
+            matched_concepts,
+            core_concepts,
+        })
     }
 
     /// Keeps the query words that can tell teams apart: words in more than a tenth of all
@@ -758,6 +832,26 @@ mod tests {
             reopened.committed_label().unwrap().as_deref(),
             Some("tagging-1")
         );
+    }
+
+    #[test]
+    fn an_index_written_with_another_schema_is_started_afresh() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut builder = Schema::builder();
+            builder.add_text_field("team_id", STRING | STORED);
+            let old = Index::create_in_dir(dir.path(), builder.build()).unwrap();
+            let mut writer: IndexWriter = old.writer(WRITER_MEMORY_BYTES).unwrap();
+            writer
+                .add_document(doc!(old.schema().get_field("team_id").unwrap() => "old"))
+                .unwrap();
+            writer.commit().unwrap();
+        }
+        let index = index(dir.path());
+        assert_eq!(index.num_docs(), 0, "the old documents are gone");
+        index.upsert(&team("t1", "Lab", "MRI", &[])).unwrap();
+        index.commit().unwrap();
+        assert_eq!(index.search("MRI", &[], 10).unwrap()[0].team_id, "t1");
     }
 
     #[test]

@@ -549,15 +549,11 @@ impl Matcher {
             .map(|(c, _)| c.as_str())
             .collect();
         // Keyed by team; the score kept is text relevance (0 for teams found by concepts only).
-        let mut candidates: HashMap<String, Hit> = HashMap::new();
-        for hit in index.search_query(&by_text, pool)? {
-            candidates.insert(hit.team_id.clone(), hit);
-        }
-        for hit in index.search_query(&by_concept, pool)? {
-            candidates
-                .entry(hit.team_id.clone())
-                .or_insert(Hit { score: 0.0, ..hit });
-        }
+        let candidates: HashMap<String, Hit> = index
+            .search_text_and_concepts(&by_text, &by_concept, pool)?
+            .into_iter()
+            .map(|hit| (hit.team_id.clone(), hit))
+            .collect();
         let idf = index.concept_idf(&concept_ids)?;
         let best_text = candidates
             .values()

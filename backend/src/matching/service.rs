@@ -24,6 +24,8 @@ use crate::store::{orders, organizations, string_list, teams};
 /// Index changes become visible within this interval (one commit per interval at most).
 const COMMIT_INTERVAL: Duration = Duration::from_millis(500);
 const REINDEX_BATCH: u64 = 500;
+/// Start-up reconciliation that re-indexes at least this many teams merges the index afterwards.
+const COMPACT_AFTER_REINDEXED: usize = 1_000;
 
 /// What a reconciliation or rebuild did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -218,6 +220,13 @@ impl MatchingService {
             }
         }
         self.index.commit().context("committing the index")?;
+        if report.indexed >= COMPACT_AFTER_REINDEXED {
+            // Mostly a rebuild (after a lexicon upgrade, say): merge as `rebuild` does. Merging
+            // only makes searches faster, so a failure is reported and start-up goes on.
+            if let Err(error) = self.index.compact() {
+                tracing::warn!(%error, "merging the index failed; searches stay correct");
+            }
+        }
         self.tagged_differently.store(false, Ordering::Release);
         Ok(report)
     }
@@ -242,7 +251,8 @@ impl MatchingService {
             }
             progress(report.indexed, total.max(report.indexed));
         }
-        self.index.commit().context("committing the index")?;
+        // A rebuilt index is merged into one segment: the fastest to search.
+        self.index.compact().context("merging the index")?;
         self.tagged_differently.store(false, Ordering::Release);
         Ok(report)
     }
