@@ -51,6 +51,9 @@ pub enum Command {
     /// Platform administration.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// The tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Evaluate matching quality on a judged set (teams.jsonl, orders.jsonl, qrels.tsv).
     /// Needs no database and no server.
     Eval {
@@ -79,6 +82,12 @@ pub enum AdminCommand {
         #[arg(long)]
         display_name: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk every organisation's hash chain and name the first broken link (exit status 1 if any).
+    Verify,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -148,6 +157,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::evaluation::run(&set, &out, &matcher, explain)?;
             Ok(())
         }
+        Command::Audit(AuditCommand::Verify) => {
+            let settings = StorageSettings::resolve(&cli.common)?;
+            let db = store::connect(settings.database_url.expose()).await?;
+            verify_audit_log(&db).await
+        }
         Command::Admin(AdminCommand::Create {
             email,
             display_name,
@@ -184,6 +198,35 @@ async fn reindex(
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+async fn verify_audit_log(db: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {
+    let report = store::audit::verify(db)
+        .await
+        .context("reading the audit log")?;
+    for broken in &report.broken {
+        let event = broken
+            .event_id
+            .map_or_else(String::new, |id| format!(" (audit_events.id = {id})"));
+        println!(
+            "断链 · broken link: chain {}, event {}{event}: {}",
+            broken.chain_key, broken.seq, broken.reason
+        );
+    }
+    println!(
+        "审计日志 · audit log: {} chains, {} chained events, {} events from before the chains, {} broken",
+        report.chains,
+        report.events,
+        report.unchained,
+        report.broken.len()
+    );
+    if report.broken.is_empty() {
+        Ok(())
+    } else {
+        Err(anyhow!(
+            "审计日志已被篡改 · the audit log has been tampered with"
+        ))
+    }
 }
 
 fn report_seed(summary: &crate::seed::SeedSummary) {
@@ -241,6 +284,7 @@ async fn create_admin(
     audit::record(
         &txn,
         AuditEntry {
+            organization_id: None,
             actor_id: None,
             action: "user.make_platform_admin",
             object_type: "user",

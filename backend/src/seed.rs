@@ -128,6 +128,7 @@ fn path_to(status: OrderStatus, review_required: bool) -> anyhow::Result<Vec<Lif
         OrderStatus::Closed => [publish, vec![Close]].concat(),
         OrderStatus::Cancelled => vec![Cancel],
         OrderStatus::InReview => bail!("an organisation without review has no in_review orders"),
+        OrderStatus::Awarded => bail!("demo orders are awarded through bids, not seeded"),
     })
 }
 
@@ -248,6 +249,7 @@ pub async fn load_demo(db: &DatabaseConnection, clock: &dyn Clock) -> anyhow::Re
     audit::record(
         &txn,
         AuditEntry {
+            organization_id: None,
             actor_id: None,
             action: "demo.seed",
             object_type: "platform",

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_foundation;
 mod m20261124_000002_idempotency_keys;
 mod m20261201_000003_matches;
+mod m20261201_000004_bidding;
 
 /// Every migration in order; `yigong migrate` and start-up run them.
 #[derive(Debug)]
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_foundation::Migration),
             Box::new(m20261124_000002_idempotency_keys::Migration),
             Box::new(m20261201_000003_matches::Migration),
+            Box::new(m20261201_000004_bidding::Migration),
         ]
     }
 }

@@ -122,6 +122,7 @@ pub async fn register(
     audit::record(
         &txn,
         AuditEntry {
+            organization_id: None,
             actor_id: Some(user.id),
             action: "user.register",
             object_type: "user",
@@ -267,6 +268,7 @@ async fn revoke_session(
     audit::record(
         &txn,
         AuditEntry {
+            organization_id: None,
             actor_id: Some(user_id),
             action: "session.revoke",
             object_type: "session",

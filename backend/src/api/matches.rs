@@ -340,6 +340,7 @@ pub async fn dismiss(
     audit::record(
         &txn,
         AuditEntry {
+            organization_id: Some(order.organization_id),
             actor_id: Some(auth.user.id),
             action: "match.dismiss",
             object_type: "match",

@@ -81,6 +81,7 @@ pub async fn change_password(
     audit::record(
         &txn,
         AuditEntry {
+            organization_id: None,
             actor_id: Some(user_id),
             action: "user.change_password",
             object_type: "user",

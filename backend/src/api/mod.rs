@@ -2,6 +2,7 @@
 //! parse input, ask the policy, call the domain and the store, and shape the response.
 
 pub mod auth;
+pub mod bids;
 pub mod health;
 pub mod idempotency;
 pub mod json;
@@ -11,6 +12,7 @@ pub mod me;
 pub mod openapi;
 pub mod orders;
 pub mod organizations;
+pub mod projects;
 pub mod routes;
 pub mod teams;
 

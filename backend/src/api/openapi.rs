@@ -7,7 +7,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, health, matches, me, orders, organizations, teams};
+use super::{auth, bids, health, matches, me, orders, organizations, projects, teams};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -22,6 +22,10 @@ use super::{auth, health, matches, me, orders, organizations, teams};
         orders::create, orders::get, orders::update, orders::list, orders::submit, orders::review,
         orders::cancel, orders::close,
         matches::search, matches::for_order, matches::for_team, matches::dismiss,
+        bids::create, bids::list_for_order, bids::get, bids::update, bids::withdraw, bids::shortlist,
+        bids::decline, bids::award, bids::confirm_partner, bids::decline_partner, bids::invitations,
+        projects::get, projects::deliver, projects::accept, projects::reject, projects::complete,
+        projects::terminate, projects::rate, projects::team_notifications,
     ),
     components(schemas(crate::error::Problem, crate::domain::validation::FieldError, crate::domain::order::OrderStatus)),
     modifiers(&BearerAuth, &ProblemResponses),

@@ -299,6 +299,7 @@ async fn create_order(
     audit::record(
         &txn,
         AuditEntry {
+            organization_id: Some(org.id),
             actor_id: Some(auth.user.id),
             action: "order.create",
             object_type: "order",
@@ -408,6 +409,7 @@ pub async fn update(
     audit::record(
         &txn,
         AuditEntry {
+            organization_id: Some(order.organization_id),
             actor_id: Some(auth.user.id),
             action: "order.update",
             object_type: "order",
@@ -456,6 +458,7 @@ async fn apply_event(
     audit::record(
         &txn,
         AuditEntry {
+            organization_id: Some(moved.organization_id),
             actor_id: Some(auth.user.id),
             action: match event {
                 LifecycleEvent::Submit { .. } => "order.submit",
@@ -463,6 +466,7 @@ async fn apply_event(
                 LifecycleEvent::RequestChanges => "order.request_changes",
                 LifecycleEvent::Cancel => "order.cancel",
                 LifecycleEvent::Close => "order.close",
+                LifecycleEvent::Award => "order.award",
             },
             object_type: "order",
             object_id: moved.id,

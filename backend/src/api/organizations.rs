@@ -136,6 +136,7 @@ async fn create_organization(
     audit::record(
         &txn,
         AuditEntry {
+            organization_id: Some(org.id),
             actor_id: Some(auth.user.id),
             action: "organization.create",
             object_type: "organization",
@@ -246,6 +247,7 @@ pub async fn add_member(
     audit::record(
         &txn,
         AuditEntry {
+            organization_id: Some(org.id),
             actor_id: Some(auth.user.id),
             action: "organization.add_member",
             object_type: "organization",
@@ -281,6 +283,7 @@ pub async fn verify(
     audit::record(
         &txn,
         AuditEntry {
+            organization_id: Some(org.id),
             actor_id: Some(auth.user.id),
             action: "organization.verify",
             object_type: "organization",

@@ -5,7 +5,7 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::openapi::ApiDoc;
-use super::{auth, health, matches, me, orders, organizations, teams};
+use super::{auth, bids, health, matches, me, orders, organizations, projects, teams};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
@@ -62,6 +62,55 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route("/orders/{id}/close", web::post().to(orders::close))
                 .route("/teams/{id}/matches", web::get().to(matches::for_team))
                 .route("/orders/{id}/matches", web::get().to(matches::for_order))
-                .route("/matches/{id}/dismiss", web::post().to(matches::dismiss)),
+                .route("/matches/{id}/dismiss", web::post().to(matches::dismiss))
+                .service(
+                    web::resource("/orders/{id}/bids")
+                        .route(web::get().to(bids::list_for_order))
+                        .route(web::post().to(bids::create)),
+                )
+                .route("/orders/{id}/award", web::post().to(bids::award))
+                .service(
+                    web::resource("/bids/{id}")
+                        .route(web::get().to(bids::get))
+                        .route(web::patch().to(bids::update)),
+                )
+                .route("/bids/{id}/withdraw", web::post().to(bids::withdraw))
+                .route("/bids/{id}/shortlist", web::post().to(bids::shortlist))
+                .route("/bids/{id}/decline", web::post().to(bids::decline))
+                .route(
+                    "/bids/{id}/partners/{partner_id}/confirm",
+                    web::post().to(bids::confirm_partner),
+                )
+                .route(
+                    "/bids/{id}/partners/{partner_id}/decline",
+                    web::post().to(bids::decline_partner),
+                )
+                .route("/me/partner-invitations", web::get().to(bids::invitations))
+                .route("/projects/{id}", web::get().to(projects::get))
+                .route(
+                    "/projects/{id}/milestones/{milestone_id}/deliver",
+                    web::post().to(projects::deliver),
+                )
+                .route(
+                    "/projects/{id}/milestones/{milestone_id}/accept",
+                    web::post().to(projects::accept),
+                )
+                .route(
+                    "/projects/{id}/milestones/{milestone_id}/reject",
+                    web::post().to(projects::reject),
+                )
+                .route(
+                    "/projects/{id}/complete",
+                    web::post().to(projects::complete),
+                )
+                .route(
+                    "/projects/{id}/terminate",
+                    web::post().to(projects::terminate),
+                )
+                .route("/projects/{id}/ratings", web::post().to(projects::rate))
+                .route(
+                    "/teams/{id}/notifications",
+                    web::get().to(projects::team_notifications),
+                ),
         );
 }

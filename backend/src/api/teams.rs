@@ -204,6 +204,7 @@ async fn create_team(
     audit::record(
         &txn,
         AuditEntry {
+            organization_id: Some(team.organization_id),
             actor_id: Some(auth.user.id),
             action: "team.create",
             object_type: "team",
@@ -308,6 +309,7 @@ pub async fn update(
     audit::record(
         &txn,
         AuditEntry {
+            organization_id: Some(team.organization_id),
             actor_id: Some(auth.user.id),
             action: "team.update",
             object_type: "team",

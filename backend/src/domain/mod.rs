@@ -1,9 +1,11 @@
 //! The marketplace's rules as plain types and functions: organisations and roles, the order
 //! lifecycle, input validation, and who may see or do what. Nothing here knows actix or SQL.
 
+pub mod bid;
 pub mod order;
 pub mod organization;
 pub mod policy;
+pub mod project;
 pub mod team;
 pub mod user;
 pub mod validation;

@@ -1,6 +1,7 @@
 //! Orders (需求单): a clinical need on its way from a clinician's words to a published call for
 //! bids. The lifecycle is `draft → in_review → published → closed`, with `in_review → draft` when
-//! the tech-transfer office asks for changes and `draft | in_review | published → cancelled`.
+//! the tech-transfer office asks for changes, `draft | in_review | published → cancelled`, and
+//! `published → awarded` when the ordering side awards one bid.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -15,6 +16,7 @@ string_enum!(
         Draft => "draft",
         InReview => "in_review",
         Published => "published",
+        Awarded => "awarded",
         Closed => "closed",
         Cancelled => "cancelled",
     }
@@ -56,9 +58,13 @@ string_enum!(
 );
 
 impl OrderStatus {
-    /// Published and closed orders are public; the rest belong to the ordering organisation.
+    /// Published, awarded and closed orders are public; the rest belong to the ordering
+    /// organisation.
     pub fn is_public(self) -> bool {
-        matches!(self, OrderStatus::Published | OrderStatus::Closed)
+        matches!(
+            self,
+            OrderStatus::Published | OrderStatus::Awarded | OrderStatus::Closed
+        )
     }
 }
 
@@ -73,6 +79,8 @@ pub enum LifecycleEvent {
     RequestChanges,
     Cancel,
     Close,
+    /// One bid is awarded: bidding ends and a project begins.
+    Award,
 }
 
 impl LifecycleEvent {
@@ -83,6 +91,7 @@ impl LifecycleEvent {
             LifecycleEvent::RequestChanges => "request_changes",
             LifecycleEvent::Cancel => "cancel",
             LifecycleEvent::Close => "close",
+            LifecycleEvent::Award => "award",
         }
     }
 }
@@ -119,6 +128,7 @@ pub fn transition(
         (InReview, RequestChanges) => Draft,
         (Draft | InReview | Published, Cancel) => Cancelled,
         (Published, Close) => Closed,
+        (Published, Award) => Awarded,
         _ => return Err(IllegalTransition { from, event }),
     };
     Ok(to)
@@ -306,7 +316,7 @@ mod tests {
     use LifecycleEvent::*;
     use OrderStatus::*;
 
-    const ALL_EVENTS: [LifecycleEvent; 6] = [
+    const ALL_EVENTS: [LifecycleEvent; 7] = [
         Submit {
             review_required: true,
         },
@@ -317,6 +327,7 @@ mod tests {
         RequestChanges,
         Cancel,
         Close,
+        Award,
     ];
 
     #[test]
@@ -342,6 +353,7 @@ mod tests {
             (InReview, Cancel, Cancelled),
             (Published, Cancel, Cancelled),
             (Published, Close, Closed),
+            (Published, Award, Awarded),
         ];
         for &from in OrderStatus::ALL {
             for event in ALL_EVENTS {

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::order::OrderStatus;
 use super::organization::{MemberRole, OrgKind};
+use super::project::Side;
 
 /// The person asking, with what the policy needs to know about them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +63,30 @@ pub struct TeamFacts<'a> {
     pub member_ids: &'a [Uuid],
 }
 
+/// A partner named on a bid: an organisation, or one team of it.
+#[derive(Debug, Clone, Copy)]
+pub struct PartnerFacts<'a> {
+    pub organization_id: Uuid,
+    pub team: Option<TeamFacts<'a>>,
+}
+
+/// The facts about a bid that decide who may see or touch it. Bids are sealed: besides the
+/// bidding team, only its confirmed partners, the ordering organisation and platform admins see
+/// one.
+#[derive(Debug, Clone, Copy)]
+pub struct BidFacts<'a> {
+    pub order: OrderFacts,
+    pub team: TeamFacts<'a>,
+    pub confirmed_partners: &'a [PartnerFacts<'a>],
+}
+
+/// The facts about a project: the order it came from and the team running it.
+#[derive(Debug, Clone, Copy)]
+pub struct ProjectFacts<'a> {
+    pub order: OrderFacts,
+    pub team: TeamFacts<'a>,
+}
+
 /// Everything a person can ask to do.
 #[derive(Debug, Clone, Copy)]
 pub enum Action<'a> {
@@ -99,6 +124,22 @@ pub enum Action<'a> {
         order: OrderFacts,
         team: TeamFacts<'a>,
     },
+    /// Bid for an order on a team's behalf.
+    SubmitBid {
+        order: OrderFacts,
+        team: TeamFacts<'a>,
+    },
+    ViewBid(BidFacts<'a>),
+    /// Edit or withdraw: the bidding team's own business.
+    ChangeBid(BidFacts<'a>),
+    /// Shortlist, decline or award: the ordering side decides.
+    DecideBid(BidFacts<'a>),
+    /// Confirm or decline being named as a partner.
+    AnswerPartnerInvitation(PartnerFacts<'a>),
+    ViewProject(ProjectFacts<'a>),
+    /// Deliver milestones (team side); accept, send back and complete (ordering side);
+    /// terminate and rate (either side, for itself).
+    ActOnProject(ProjectFacts<'a>, Side),
 }
 
 /// Why an action is refused, and how the refusal is shown.
@@ -191,6 +232,100 @@ pub fn authorize(actor: Option<&Actor>, action: Action<'_>) -> Result<(), Denied
                 || speaks_for_team(actor, team)
                 || actor.is_member(order.organization_id),
         ),
+        Action::SubmitBid { order, team } => {
+            view_order(actor, order)?;
+            allow(speaks_for_team(actor, team))
+        }
+        Action::ViewBid(bid) => {
+            if sees_bid(actor, bid) {
+                Ok(())
+            } else {
+                Err(Denied::NotFound)
+            }
+        }
+        Action::ChangeBid(bid) => {
+            sees_bid_or_not_found(actor, bid)?;
+            allow(speaks_for_team(actor, bid.team))
+        }
+        Action::DecideBid(bid) => {
+            sees_bid_or_not_found(actor, bid)?;
+            allow(decides_for_order(actor, bid.order))
+        }
+        Action::AnswerPartnerInvitation(partner) => {
+            if speaks_for_partner(actor, partner) {
+                Ok(())
+            } else {
+                Err(Denied::NotFound)
+            }
+        }
+        Action::ViewProject(project) => {
+            if sees_project(actor, project) {
+                Ok(())
+            } else {
+                Err(Denied::NotFound)
+            }
+        }
+        Action::ActOnProject(project, side) => {
+            if !sees_project(actor, project) {
+                return Err(Denied::NotFound);
+            }
+            allow(match side {
+                Side::Team => speaks_for_team(actor, project.team),
+                Side::Ordering => decides_for_order(actor, project.order),
+            })
+        }
+    }
+}
+
+/// The sides of a project `actor` may act for (team side first).
+pub fn project_sides(actor: &Actor, project: ProjectFacts<'_>) -> Vec<Side> {
+    let mut sides = Vec::new();
+    if speaks_for_team(actor, project.team) {
+        sides.push(Side::Team);
+    }
+    if decides_for_order(actor, project.order) {
+        sides.push(Side::Ordering);
+    }
+    sides
+}
+
+/// The order's author and the organisation's tech-transfer office decide on bids and projects.
+fn decides_for_order(actor: &Actor, order: OrderFacts) -> bool {
+    actor.user_id == order.author_id || actor.is_reviewer_of(order.organization_id)
+}
+
+fn sees_bid(actor: &Actor, bid: BidFacts<'_>) -> bool {
+    actor.platform_admin
+        || actor.is_member(bid.order.organization_id)
+        || speaks_for_team(actor, bid.team)
+        || bid
+            .confirmed_partners
+            .iter()
+            .any(|partner| speaks_for_partner(actor, *partner))
+}
+
+fn sees_bid_or_not_found(actor: &Actor, bid: BidFacts<'_>) -> Result<(), Denied> {
+    if sees_bid(actor, bid) {
+        Ok(())
+    } else {
+        Err(Denied::NotFound)
+    }
+}
+
+fn sees_project(actor: &Actor, project: ProjectFacts<'_>) -> bool {
+    actor.platform_admin
+        || actor.is_member(project.order.organization_id)
+        || speaks_for_team(actor, project.team)
+}
+
+/// A partner team is spoken for as any team; a partner organisation by its leads and admins.
+fn speaks_for_partner(actor: &Actor, partner: PartnerFacts<'_>) -> bool {
+    match partner.team {
+        Some(team) => speaks_for_team(actor, team),
+        None => {
+            actor.has_role(partner.organization_id, MemberRole::Lead)
+                || actor.has_role(partner.organization_id, MemberRole::OrgAdmin)
+        }
     }
 }
 

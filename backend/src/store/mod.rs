@@ -2,12 +2,14 @@
 //! `&impl ConnectionTrait`, so it works inside and outside a transaction.
 
 pub mod audit;
+pub mod bids;
 pub mod entities;
 pub mod idempotency;
 pub mod matches;
 pub mod orders;
 pub mod organizations;
 pub mod page;
+pub mod projects;
 pub mod sessions;
 pub mod teams;
 pub mod users;

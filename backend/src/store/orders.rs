@@ -118,10 +118,11 @@ pub async fn list(
 ) -> Result<Page<order::Model>, DbErr> {
     let mut query = order::Entity::find();
     if !scope.everything {
-        let public = [
-            OrderStatus::Published.as_str(),
-            OrderStatus::Closed.as_str(),
-        ];
+        let public: Vec<&str> = OrderStatus::ALL
+            .iter()
+            .filter(|s| s.is_public())
+            .map(|s| s.as_str())
+            .collect();
         let mut visible = Condition::any().add(order::Column::Status.is_in(public));
         if !scope.member_of.is_empty() {
             visible = visible.add(

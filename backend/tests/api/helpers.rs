@@ -11,7 +11,8 @@ use yigong::startup::Application;
 use yigong::state::AppState;
 use yigong::store;
 use yigong::store::entities::{
-    audit_event, membership, order, organization, team, team_match, team_member, user,
+    audit_chain, audit_event, bid, bid_partner, membership, order, organization, project, team,
+    team_match, team_member, user,
 };
 
 pub const PASSWORD: &str = "correct-horse-battery";
@@ -264,6 +265,10 @@ impl TestApp {
             "orders": order::Entity::find().into_json().all(db).await.expect("orders"),
             "audit_events": audit_event::Entity::find().into_json().all(db).await.expect("audit"),
             "matches": team_match::Entity::find().into_json().all(db).await.expect("matches"),
+            "bids": bid::Entity::find().into_json().all(db).await.expect("bids"),
+            "bid_partners": bid_partner::Entity::find().into_json().all(db).await.expect("bid partners"),
+            "projects": project::Entity::find().into_json().all(db).await.expect("projects"),
+            "audit_chains": audit_chain::Entity::find().into_json().all(db).await.expect("audit chains"),
         })
     }
 }

@@ -12,6 +12,10 @@ pub struct Model {
     pub occurred_at: DateTimeUtc,
     pub before: Option<Json>,
     pub after: Option<Json>,
+    pub chain_key: Option<String>,
+    pub seq: Option<i64>,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,10 +1,17 @@
 //! sea-orm entities, one per table. Relations are queried explicitly in the store modules.
 
+pub mod audit_chain;
 pub mod audit_event;
+pub mod bid;
+pub mod bid_partner;
 pub mod idempotency_key;
 pub mod membership;
+pub mod notification;
 pub mod order;
 pub mod organization;
+pub mod project;
+pub mod project_milestone;
+pub mod project_rating;
 pub mod refresh_token;
 pub mod session;
 pub mod team;
