@@ -129,3 +129,60 @@ async fn serve_with_demo_data_answers_health_and_lists_demo_orders() {
         "a signing key was generated into the data directory"
     );
 }
+
+#[tokio::test]
+async fn audit_verify_passes_a_clean_log_and_names_a_tampered_event() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_database_url(dir.path()).await;
+    let seed = yigong(dir.path(), &url)
+        .args(["seed", "--demo"])
+        .output()
+        .unwrap();
+    assert!(
+        seed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seed.stderr)
+    );
+
+    let clean = yigong(dir.path(), &url)
+        .args(["audit", "verify"])
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&clean.stdout);
+    assert!(clean.status.success(), "{report}");
+    assert!(report.contains(", 0 broken"), "{report}");
+
+    let db = yigong::store::connect(&url).await.unwrap();
+    let events = yigong::store::audit::all(&db).await.unwrap();
+    let target = &events[events.len() / 2];
+    let backend = db.get_database_backend();
+    let unlock = match backend {
+        DbBackend::Sqlite => "DROP TRIGGER audit_events_no_update",
+        _ => "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_rewrite",
+    };
+    db.execute_raw(Statement::from_string(backend, unlock))
+        .await
+        .unwrap();
+    db.execute_raw(Statement::from_string(
+        backend,
+        format!(
+            "UPDATE audit_events SET object_type = object_type || 'x' WHERE id = {}",
+            target.id
+        ),
+    ))
+    .await
+    .unwrap();
+    drop(db);
+
+    let tampered = yigong(dir.path(), &url)
+        .args(["audit", "verify"])
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&tampered.stdout);
+    assert!(!tampered.status.success(), "{report}");
+    assert!(
+        report.contains(&format!("audit_events.id = {}", target.id)),
+        "{report}"
+    );
+}
