@@ -48,6 +48,8 @@ pub enum Command {
     Reindex,
     /// Measure matching speed, index size and memory on synthetic data (see docs/BENCHMARKS.md).
     Bench(crate::bench::BenchArgs),
+    /// Compose the digests that are due and send the mail outbox (for cron, or to look).
+    Digest(DigestArgs),
     /// Platform administration.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -70,6 +72,23 @@ pub enum Command {
         #[arg(long, default_value = "")]
         weights: String,
     },
+}
+
+/// Options of `yigong digest`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DigestArgs {
+    /// Print who would receive which digest, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Compose this period's digest for every subscribed member now, without waiting for
+    /// their chosen hour (one digest per period still holds).
+    #[arg(long)]
+    pub now: bool,
+    /// The address people use to reach the server (for links in mail).
+    #[arg(long, env = "YIGONG_PUBLIC_BASE_URL", value_name = "URL")]
+    pub public_base_url: Option<String>,
+    #[command(flatten)]
+    pub notify: crate::config::NotifyArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -109,6 +128,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     println!("已生成匹配推荐 · proposals made: {proposals}");
                 }
             }
+            app.start_notifier();
             tracing::info!(port = app.port(), "listening 服务已启动");
             app.run_until_stopped().await.context("serving")
         }
@@ -135,6 +155,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench(args) => crate::bench::run(&args).await,
+        Command::Digest(args) => crate::digest_command::run(&cli.common, args).await,
         Command::Reindex => {
             let settings = StorageSettings::resolve(&cli.common)?;
             let db = store::connect(settings.database_url.expose()).await?;

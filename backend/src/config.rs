@@ -66,6 +66,36 @@ pub struct ServeArgs {
     /// Load the demo data set if the database holds no organisations yet.
     #[arg(long)]
     pub demo: bool,
+    #[command(flatten)]
+    pub notify: NotifyArgs,
+}
+
+/// Options of mail and webhook delivery (`yigong serve` and `yigong digest`).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct NotifyArgs {
+    /// SMTP server: `smtp://host:25` (plain), `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS) or `smtps://user:pass@host:465` (implicit TLS). Without one, mail is written
+    /// as .eml files under the data directory.
+    #[arg(long, env = "SMTP_URL", value_name = "URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The From address of mail, e.g. `医工 Yigong <noreply@example.org>`.
+    #[arg(long, env = "YIGONG_MAIL_FROM", value_name = "MAILBOX")]
+    pub mail_from: Option<String>,
+    /// Seconds before the first retry of a temporary failure (doubling after each, with jitter).
+    #[arg(long, env = "YIGONG_RETRY_BASE_SECONDS", value_name = "SECONDS")]
+    pub retry_base_seconds: Option<u64>,
+    /// Seconds a sender holds claimed mail or webhook deliveries before others may take them.
+    #[arg(long, env = "YIGONG_LEASE_SECONDS", value_name = "SECONDS")]
+    pub lease_seconds: Option<u64>,
+    /// Seconds between background passes of `yigong serve` (compose, send, deliver).
+    #[arg(long, env = "YIGONG_WORKER_INTERVAL_SECONDS", value_name = "SECONDS")]
+    pub worker_interval_seconds: Option<u64>,
+    /// Mails or webhooks in flight at once.
+    #[arg(long, env = "YIGONG_DELIVERY_CONCURRENCY", value_name = "N")]
+    pub delivery_concurrency: Option<usize>,
+    /// Development only: let webhooks use plain http and reach loopback or private addresses.
+    #[arg(long, env = "YIGONG_WEBHOOKS_ALLOW_INTERNAL")]
+    pub webhooks_allow_internal: bool,
 }
 
 /// The optional configuration file; every key is optional.
@@ -81,6 +111,13 @@ struct FileConfig {
     max_body_bytes: Option<usize>,
     access_token_seconds: Option<i64>,
     match_limit: Option<usize>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
+    retry_base_seconds: Option<u64>,
+    lease_seconds: Option<u64>,
+    worker_interval_seconds: Option<u64>,
+    delivery_concurrency: Option<usize>,
+    webhooks_allow_internal: Option<bool>,
 }
 
 pub const DEFAULT_DATA_DIR: &str = "./data";
@@ -104,6 +141,73 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// How many teams are proposed for each order.
     pub match_limit: usize,
+    pub notify: NotifySettings,
+}
+
+/// Mail and webhook delivery, resolved.
+#[derive(Debug, Clone)]
+pub struct NotifySettings {
+    pub smtp_url: Option<Secret<String>>,
+    pub mail_from: String,
+    pub retry_base: std::time::Duration,
+    pub max_attempts: u32,
+    pub lease: std::time::Duration,
+    pub worker_interval: std::time::Duration,
+    pub concurrency: usize,
+    pub webhooks_allow_internal: bool,
+}
+
+impl NotifySettings {
+    fn resolve(args: &NotifyArgs, file: &FileConfig, public_base_url: &str) -> Self {
+        use std::time::Duration;
+        // A mail domain needs a name: an address like 127.0.0.1 becomes `localhost`.
+        let host = url::Url::parse(public_base_url)
+            .ok()
+            .and_then(|u| match u.host() {
+                Some(url::Host::Domain(name)) => Some(name.to_owned()),
+                _ => None,
+            })
+            .unwrap_or_else(|| "localhost".to_owned());
+        Self {
+            smtp_url: args
+                .smtp_url
+                .clone()
+                .or(file.smtp_url.clone())
+                .filter(|url| !url.trim().is_empty())
+                .map(Secret::new),
+            mail_from: args
+                .mail_from
+                .clone()
+                .or(file.mail_from.clone())
+                .unwrap_or_else(|| format!("医工 Yigong <noreply@{host}>")),
+            retry_base: Duration::from_secs(
+                args.retry_base_seconds
+                    .or(file.retry_base_seconds)
+                    .unwrap_or(60)
+                    .max(1),
+            ),
+            max_attempts: 10,
+            lease: Duration::from_secs(
+                args.lease_seconds
+                    .or(file.lease_seconds)
+                    .unwrap_or(300)
+                    .max(1),
+            ),
+            worker_interval: Duration::from_secs(
+                args.worker_interval_seconds
+                    .or(file.worker_interval_seconds)
+                    .unwrap_or(30)
+                    .max(1),
+            ),
+            concurrency: args
+                .delivery_concurrency
+                .or(file.delivery_concurrency)
+                .unwrap_or(4)
+                .clamp(1, 64),
+            webhooks_allow_internal: args.webhooks_allow_internal
+                || file.webhooks_allow_internal.unwrap_or(false),
+        }
+    }
 }
 
 /// What commands that only touch storage (migrate, seed, admin) need.
@@ -152,6 +256,11 @@ impl Settings {
         self.data_dir.join("index")
     }
 
+    /// Where mail goes as .eml files when no SMTP server is configured.
+    pub fn mail_dir(&self) -> PathBuf {
+        self.data_dir.join("mail")
+    }
+
     /// Resolves every setting, creating the data directory and, if no key was given, the JWT
     /// signing key inside it.
     pub fn resolve(common: &CommonArgs, serve: &ServeArgs) -> anyhow::Result<Self> {
@@ -173,6 +282,7 @@ impl Settings {
             .trim_end_matches('/')
             .to_owned();
         let jwt_secret = resolve_jwt_secret(serve, &file, &data_dir)?;
+        let notify = NotifySettings::resolve(&serve.notify, &file, &public_base_url);
         Ok(Self {
             database_url,
             bind,
@@ -190,6 +300,7 @@ impl Settings {
                 .or(file.max_body_bytes)
                 .unwrap_or(DEFAULT_MAX_BODY_BYTES),
             match_limit: file.match_limit.unwrap_or(DEFAULT_MATCH_LIMIT).clamp(1, 50),
+            notify,
             data_dir,
         })
     }

@@ -21,8 +21,10 @@ use crate::config::Settings;
 use crate::error::{AppError, ErrorCode};
 use crate::matching::service::{MatchingService, SyncReport};
 use crate::metrics::Metrics;
+use crate::notify::Notifier;
 use crate::state::AppState;
 use crate::store;
+use crate::templates::Templates;
 use yigong_search_index::matcher::Matcher;
 
 /// A running server, before it is awaited.
@@ -69,6 +71,8 @@ impl Application {
                 "search index reconciled with the database 索引已与数据库同步"
             );
         }
+        let templates = Arc::new(Templates::builtin()?);
+        let notifier = Arc::new(Notifier::new(&settings, templates.clone())?);
         let state = AppState {
             settings: Arc::new(settings),
             db,
@@ -77,6 +81,8 @@ impl Application {
             metrics: Arc::new(Metrics::default()),
             login_throttle: Arc::new(LoginThrottle::default()),
             matching: Arc::new(matching),
+            templates,
+            notifier,
         };
         let server = run(listener, state.clone())?;
         Ok(Self {
@@ -96,6 +102,16 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+
+    /// Starts the background notifier (digests, mail, webhooks) on this runtime.
+    pub fn start_notifier(&self) {
+        let state = &self.state;
+        tokio::spawn(state.notifier.clone().run_forever(
+            state.db.clone(),
+            state.clock.clone(),
+            state.matching.clone(),
+        ));
     }
 }
 

@@ -10,6 +10,8 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::matching::service::MatchingService;
 use crate::metrics::Metrics;
+use crate::notify::Notifier;
+use crate::templates::Templates;
 
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -20,4 +22,6 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub login_throttle: Arc<LoginThrottle>,
     pub matching: Arc<MatchingService>,
+    pub templates: Arc<Templates>,
+    pub notifier: Arc<Notifier>,
 }

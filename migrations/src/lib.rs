@@ -7,6 +7,7 @@ mod m20261124_000001_foundation;
 mod m20261124_000002_idempotency_keys;
 mod m20261201_000003_matches;
 mod m20261201_000004_bidding;
+mod m20261201_000005_mail_and_webhooks;
 
 /// Every migration in order; `yigong migrate` and start-up run them.
 #[derive(Debug)]
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_idempotency_keys::Migration),
             Box::new(m20261201_000003_matches::Migration),
             Box::new(m20261201_000004_bidding::Migration),
+            Box::new(m20261201_000005_mail_and_webhooks::Migration),
         ]
     }
 }

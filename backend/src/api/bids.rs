@@ -22,10 +22,12 @@ use crate::domain::bid::{
 use crate::domain::order::{LifecycleEvent, OrderStatus, transition as order_transition};
 use crate::domain::policy::{Action, Actor, BidFacts, OrderFacts, PartnerFacts, TeamFacts};
 use crate::domain::validation::Checker;
+use crate::domain::webhook::WebhookEvent;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::state::AppState;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::entities::{bid, bid_partner, order, team_member};
+use crate::store::webhooks::{self, Audience};
 use crate::store::{bids, orders, organizations, projects, teams};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -475,6 +477,24 @@ async fn submit_bid(
         now,
     )
     .await?;
+    webhooks::publish(
+        &txn,
+        WebhookEvent::BidSubmitted,
+        serde_json::json!({
+            "bid_id": bid.id,
+            "order_id": order_id,
+            "team_id": bid.team_id,
+            "price_cny": bid.price_cny,
+            "duration_weeks": bid.duration_weeks,
+            "status": bid.status,
+        }),
+        &Audience {
+            teams: vec![bid.team_id],
+            organizations: vec![order.organization_id],
+        },
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Created::new(&BidView::new(&bid, &stored_partners))
 }
@@ -878,6 +898,23 @@ async fn award_bid(
         after: Some(serde_json::json!({"bid_id": won.id, "milestones": milestones.len()})),
     });
     audit::record_all(&txn, events, now).await?;
+    webhooks::publish(
+        &txn,
+        WebhookEvent::OrderAwarded,
+        serde_json::json!({
+            "order_id": order_id,
+            "order_title": order.title,
+            "bid_id": won.id,
+            "team_id": won.team_id,
+            "project_id": project.id,
+        }),
+        &Audience {
+            teams: vec![won.team_id],
+            organizations: vec![order.organization_id],
+        },
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Created::new(&AwardView {
         order_id,

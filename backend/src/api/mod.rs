@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod bids;
+pub mod digests;
 pub mod health;
 pub mod idempotency;
 pub mod json;
@@ -15,6 +16,7 @@ pub mod organizations;
 pub mod projects;
 pub mod routes;
 pub mod teams;
+pub mod webhooks;
 
 use serde::{Deserialize, Deserializer};
 use uuid::Uuid;

@@ -7,7 +7,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, bids, health, matches, me, orders, organizations, projects, teams};
+use super::{
+    auth, bids, digests, health, matches, me, orders, organizations, projects, teams, webhooks,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -26,6 +28,9 @@ use super::{auth, bids, health, matches, me, orders, organizations, projects, te
         bids::decline, bids::award, bids::confirm_partner, bids::decline_partner, bids::invitations,
         projects::get, projects::deliver, projects::accept, projects::reject, projects::complete,
         projects::terminate, projects::rate, projects::team_notifications,
+        digests::get, digests::put,
+        webhooks::create_for_team, webhooks::list_for_team, webhooks::create_for_organization,
+        webhooks::list_for_organization, webhooks::delete, webhooks::deliveries,
     ),
     components(schemas(crate::error::Problem, crate::domain::validation::FieldError, crate::domain::order::OrderStatus)),
     modifiers(&BearerAuth, &ProblemResponses),
@@ -35,6 +40,7 @@ use super::{auth, bids, health, matches, me, orders, organizations, projects, te
         (name = "teams", description = "工程团队能力档案 · Team capability profiles"),
         (name = "orders", description = "需求单 · Clinical needs"),
         (name = "matches", description = "匹配推荐 · Proposed matches"),
+        (name = "notifications", description = "摘要邮件与 Webhook · Digests and webhooks"),
         (name = "admin", description = "平台管理 · Platform administration"),
         (name = "service", description = "运维 · Service endpoints"),
     )

@@ -5,12 +5,22 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::openapi::ApiDoc;
-use super::{auth, bids, health, matches, me, orders, organizations, projects, teams};
+use super::{
+    auth, bids, digests, health, matches, me, orders, organizations, projects, teams, webhooks,
+};
+use crate::web as pages;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(health::metrics))
+        .route("/static/app.css", web::get().to(pages::stylesheet))
+        .route("/orders/{id}", web::get().to(pages::public::order))
+        .service(
+            web::resource("/unsubscribe/{token}")
+                .route(web::get().to(pages::unsubscribe::confirm))
+                .route(web::post().to(pages::unsubscribe::unsubscribe)),
+        )
         .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", ApiDoc::openapi()))
         .service(
             web::scope("/api/v1")
@@ -111,6 +121,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(
                     "/teams/{id}/notifications",
                     web::get().to(projects::team_notifications),
+                )
+                .service(
+                    web::resource("/me/digest-preferences")
+                        .route(web::get().to(digests::get))
+                        .route(web::put().to(digests::put)),
+                )
+                .service(
+                    web::resource("/teams/{id}/webhooks")
+                        .route(web::get().to(webhooks::list_for_team))
+                        .route(web::post().to(webhooks::create_for_team)),
+                )
+                .service(
+                    web::resource("/organizations/{id}/webhooks")
+                        .route(web::get().to(webhooks::list_for_organization))
+                        .route(web::post().to(webhooks::create_for_organization)),
+                )
+                .route("/webhooks/{id}", web::delete().to(webhooks::delete))
+                .route(
+                    "/webhooks/{id}/deliveries",
+                    web::get().to(webhooks::deliveries),
                 ),
         );
 }

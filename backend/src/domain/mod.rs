@@ -1,7 +1,9 @@
 //! The marketplace's rules as plain types and functions: organisations and roles, the order
 //! lifecycle, input validation, and who may see or do what. Nothing here knows actix or SQL.
 
+pub mod backoff;
 pub mod bid;
+pub mod digest;
 pub mod order;
 pub mod organization;
 pub mod policy;
@@ -9,6 +11,7 @@ pub mod project;
 pub mod team;
 pub mod user;
 pub mod validation;
+pub mod webhook;
 
 /// A closed set of values stored and sent as stable strings (`"in_review"`, `"II"`, …).
 macro_rules! string_enum {

@@ -140,6 +140,12 @@ pub enum Action<'a> {
     /// Deliver milestones (team side); accept, send back and complete (ordering side);
     /// terminate and rate (either side, for itself).
     ActOnProject(ProjectFacts<'a>, Side),
+    /// Register, list and remove an organisation's own webhooks: its admins and its
+    /// tech-transfer office. A team's webhooks are managed by those who speak for the team
+    /// (`UpdateTeam`).
+    ManageOrganizationWebhooks {
+        organization_id: Uuid,
+    },
 }
 
 /// Why an action is refused, and how the refusal is shown.
@@ -261,6 +267,17 @@ pub fn authorize(actor: Option<&Actor>, action: Action<'_>) -> Result<(), Denied
         Action::ViewProject(project) => {
             if sees_project(actor, project) {
                 Ok(())
+            } else {
+                Err(Denied::NotFound)
+            }
+        }
+        Action::ManageOrganizationWebhooks { organization_id } => {
+            if actor.has_role(organization_id, MemberRole::OrgAdmin)
+                || actor.is_reviewer_of(organization_id)
+            {
+                Ok(())
+            } else if actor.is_member(organization_id) {
+                Err(Denied::Forbidden)
             } else {
                 Err(Denied::NotFound)
             }

@@ -6,9 +6,13 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
+use serde_json::json;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 use super::entities::{order, team_match};
+use super::webhooks::Audience;
+use crate::domain::webhook::WebhookEvent;
 
 pub const PROPOSED: &str = "proposed";
 pub const DISMISSED: &str = "dismissed";
@@ -23,7 +27,8 @@ pub struct NewMatch {
     pub reasons: serde_json::Value,
 }
 
-/// Stores proposals; a pair already proposed (or dismissed) is left as it is.
+/// Stores proposals; a pair already proposed (or dismissed) is left as it is. Each new proposal
+/// is published as `match.proposed` to the team and its organisation.
 pub async fn insert_new(
     db: &impl ConnectionTrait,
     proposals: &[NewMatch],
@@ -32,8 +37,33 @@ pub async fn insert_new(
     if proposals.is_empty() {
         return Ok(());
     }
-    let rows = proposals.iter().map(|p| team_match::ActiveModel {
-        id: Set(Uuid::now_v7()),
+    let existing: HashSet<(Uuid, Uuid)> = team_match::Entity::find()
+        .select_only()
+        .column(team_match::Column::OrderId)
+        .column(team_match::Column::TeamId)
+        .filter(
+            team_match::Column::OrderId
+                .is_in(proposals.iter().map(|p| p.order_id).collect::<HashSet<_>>()),
+        )
+        .filter(
+            team_match::Column::TeamId
+                .is_in(proposals.iter().map(|p| p.team_id).collect::<HashSet<_>>()),
+        )
+        .into_tuple()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let fresh: Vec<(Uuid, &NewMatch)> = proposals
+        .iter()
+        .filter(|p| !existing.contains(&(p.order_id, p.team_id)))
+        .map(|p| (Uuid::now_v7(), p))
+        .collect();
+    if fresh.is_empty() {
+        return Ok(());
+    }
+    let rows = fresh.iter().map(|(id, p)| team_match::ActiveModel {
+        id: Set(*id),
         order_id: Set(p.order_id),
         team_id: Set(p.team_id),
         score: Set(p.score),
@@ -54,6 +84,45 @@ pub async fn insert_new(
         )
         .exec_without_returning(db)
         .await?;
+    publish_proposals(db, &fresh, now).await
+}
+
+async fn publish_proposals(
+    db: &impl ConnectionTrait,
+    fresh: &[(Uuid, &NewMatch)],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let team_ids: Vec<Uuid> = fresh.iter().map(|(_, p)| p.team_id).collect();
+    let organization_of: HashMap<Uuid, Uuid> = super::teams::by_ids(db, &team_ids)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.organization_id))
+        .collect();
+    let order_ids: Vec<Uuid> = fresh.iter().map(|(_, p)| p.order_id).collect();
+    let titles: HashMap<Uuid, String> = super::orders::by_ids(db, &order_ids)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.title))
+        .collect();
+    for (id, proposal) in fresh {
+        let audience = Audience {
+            teams: vec![proposal.team_id],
+            organizations: organization_of
+                .get(&proposal.team_id)
+                .copied()
+                .into_iter()
+                .collect(),
+        };
+        let data = json!({
+            "match_id": id,
+            "order_id": proposal.order_id,
+            "order_title": titles.get(&proposal.order_id),
+            "team_id": proposal.team_id,
+            "rank": proposal.rank,
+            "score": proposal.score,
+        });
+        super::webhooks::publish(db, WebhookEvent::MatchProposed, data, &audience, now).await?;
+    }
     Ok(())
 }
 

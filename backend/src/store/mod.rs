@@ -5,6 +5,8 @@ pub mod audit;
 pub mod bids;
 pub mod entities;
 pub mod idempotency;
+pub mod lease;
+pub mod mail;
 pub mod matches;
 pub mod orders;
 pub mod organizations;
@@ -13,6 +15,7 @@ pub mod projects;
 pub mod sessions;
 pub mod teams;
 pub mod users;
+pub mod webhooks;
 
 use anyhow::Context;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};

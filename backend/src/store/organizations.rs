@@ -144,3 +144,17 @@ pub async fn verified_among(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<V
         .all(db)
         .await
 }
+
+/// Organisations by id.
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<organization::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    organization::Entity::find()
+        .filter(organization::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await
+}

@@ -191,11 +191,32 @@ pub async fn notify(
         kind: Set(kind.to_owned()),
         order_id: Set(order_id),
         bid_id: Set(bid_id),
-        detail: Set(detail),
+        detail: Set(detail.clone()),
         created_at: Set(now),
     }
     .insert(db)
     .await?;
+    if let Some(decision) = kind.strip_prefix("bid.") {
+        let data = serde_json::json!({
+            "order_id": order_id,
+            "bid_id": bid_id,
+            "team_id": team_id,
+            "decision": decision,
+            "reason": detail,
+        });
+        let audience = super::webhooks::Audience {
+            teams: vec![team_id],
+            organizations: Vec::new(),
+        };
+        super::webhooks::publish(
+            db,
+            crate::domain::webhook::WebhookEvent::BidDecided,
+            data,
+            &audience,
+            now,
+        )
+        .await?;
+    }
     Ok(())
 }
 
