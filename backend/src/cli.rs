@@ -48,6 +48,8 @@ pub enum Command {
     Reindex,
     /// Measure matching speed, index size and memory on synthetic data (see docs/BENCHMARKS.md).
     Bench(crate::bench::BenchArgs),
+    /// Measure composing and sending digests to a real SMTP server (see docs/BENCHMARKS.md).
+    BenchDigests(crate::bench::digests::DigestBenchArgs),
     /// Compose the digests that are due and send the mail outbox (for cron, or to look).
     Digest(DigestArgs),
     /// Platform administration.
@@ -155,6 +157,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench(args) => crate::bench::run(&args).await,
+        Command::BenchDigests(args) => crate::bench::digests::run(&args).await,
         Command::Digest(args) => crate::digest_command::run(&cli.common, args).await,
         Command::Reindex => {
             let settings = StorageSettings::resolve(&cli.common)?;

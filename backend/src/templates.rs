@@ -22,6 +22,7 @@ impl Templates {
     /// The templates and translations compiled into the binary.
     pub fn builtin() -> anyhow::Result<Self> {
         let mut env = Environment::new();
+        env.set_formatter(html_formatter);
         for (name, source) in yigong_frontend::TEMPLATES {
             env.add_template(name, source)
                 .with_context(|| format!("loading template {name}"))?;
@@ -70,5 +71,59 @@ impl Templates {
             .get_template(name)
             .and_then(|template| template.render(minijinja::value::Serde(&context)))
             .with_context(|| format!("rendering {name}"))
+    }
+}
+
+/// HTML-escapes the five characters that matter (`& < > " '`) and leaves the rest, so links
+/// stay readable (minijinja's default also escapes `/`).
+fn html_formatter(
+    out: &mut minijinja::Output,
+    state: &mut minijinja::State,
+    value: &minijinja::Value,
+) -> Result<(), minijinja::Error> {
+    let plain = matches!(state.auto_escape(), minijinja::AutoEscape::Html)
+        && !value.is_safe()
+        && !value.is_undefined()
+        && !value.is_none();
+    if !plain {
+        return minijinja::escape_formatter(out, state, value);
+    }
+    let mut escaped = String::new();
+    for c in value.to_string().chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    use std::fmt::Write;
+    out.write_str(&escaped)
+        .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_templates_escape_what_users_wrote() {
+        let templates = Templates::builtin().unwrap();
+        let html = templates
+            .render(
+                "pages/unsubscribe.html",
+                serde_json::json!({
+                    "lang": "zh-CN", "t": templates.strings(MailLanguage::ZhCn), "title": "t",
+                    "state": "done", "message": "<script>alert('x')</script> & http://a/b",
+                }),
+            )
+            .unwrap();
+        assert!(
+            html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; http://a/b"),
+            "{html}"
+        );
+        assert!(!html.contains("<script>"));
     }
 }

@@ -3,6 +3,7 @@
 //! `--pg-url`, PostgreSQL full-text search over the same data as the baseline. Results are printed
 //! as Markdown rows for `docs/BENCHMARKS.md`.
 
+pub mod digests;
 mod http;
 mod pg_baseline;
 pub mod synthetic;

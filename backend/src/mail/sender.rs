@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use lettre::message::Mailbox;
-use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 use std::collections::HashSet;
 use std::time::Duration;
 use uuid::Uuid;
@@ -65,7 +65,19 @@ impl SendReport {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+/// What to record about one mail.
+#[derive(Debug)]
+struct Settlement {
+    mail_id: Uuid,
+    recipient: String,
+    kind: Outcome,
+    status: &'static str,
+    next_attempt_at: Option<DateTime<Utc>>,
+    error: Option<String>,
+}
+
+/// `Suppressed` with status `failed` means the server said the address does not exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
     Sent,
     Deferred,
@@ -96,6 +108,8 @@ impl MailSender {
     }
 
     /// Sends every mail that is due now, batch after batch, until none is left to claim.
+    /// Outcomes are recorded as they come in, those that arrive together in one transaction
+    /// (group commit), so a mail the server accepted is marked sent within milliseconds.
     pub async fn send_due(
         &self,
         db: &DatabaseConnection,
@@ -112,29 +126,39 @@ impl MailSender {
             }
             let recipients: Vec<String> = claimed.iter().map(|m| m.recipient.clone()).collect();
             let suppressed = mail::suppressed_among(db, &recipients).await?;
-            let outcomes: Vec<anyhow::Result<Outcome>> = futures_util::stream::iter(claimed)
-                .map(|mail| self.deliver(db, clock, mail, &suppressed))
+            let mut settled = futures_util::stream::iter(claimed)
+                .map(|mail| self.deliver(clock, mail, &suppressed))
                 .buffer_unordered(self.settings.concurrency.max(1))
-                .collect()
-                .await;
-            for outcome in outcomes {
-                report.add(outcome?);
+                .ready_chunks(64);
+            while let Some(outcomes) = settled.next().await {
+                let txn = db.begin().await?;
+                for outcome in &outcomes {
+                    self.record(&txn, outcome, clock.now()).await?;
+                    report.add(outcome.kind);
+                }
+                txn.commit().await?;
             }
         }
     }
 
+    /// Sends one mail and says what to record; writes nothing.
     async fn deliver(
         &self,
-        db: &DatabaseConnection,
         clock: &dyn Clock,
         mail: outbox_mail::Model,
         suppressed: &HashSet<String>,
-    ) -> anyhow::Result<Outcome> {
+    ) -> Settlement {
+        let settle = |kind, status: &'static str, next, error| Settlement {
+            mail_id: mail.id,
+            recipient: mail.recipient.clone(),
+            kind,
+            status,
+            next_attempt_at: next,
+            error,
+        };
         if suppressed.contains(&mail.recipient) {
             let reason = "地址已被屏蔽 (the address is suppressed)".to_owned();
-            self.settle(db, &mail, SUPPRESSED, None, Some(reason), clock.now())
-                .await?;
-            return Ok(Outcome::Suppressed);
+            return settle(Outcome::Suppressed, SUPPRESSED, None, Some(reason));
         }
         let unsubscribe_url = format!(
             "{}/unsubscribe/{}",
@@ -154,55 +178,56 @@ impl MailSender {
                 unknown_address: false,
             }),
         };
-        let now = clock.now();
         match result {
-            Ok(()) => {
-                self.settle(db, &mail, SENT, None, None, now).await?;
-                Ok(Outcome::Sent)
-            }
+            Ok(()) => settle(Outcome::Sent, SENT, None, None),
             Err(Failure::Temporary(reason)) => {
                 let attempts = u32::try_from(mail.attempts).unwrap_or(u32::MAX);
                 if self.settings.backoff.exhausted(attempts) {
                     tracing::warn!(mail = %mail.id, %reason, attempts, "mail given up after retries 邮件多次重试失败");
-                    self.settle(db, &mail, FAILED, None, Some(reason), now)
-                        .await?;
-                    return Ok(Outcome::Failed);
+                    return settle(Outcome::Failed, FAILED, None, Some(reason));
                 }
                 let delay = self.settings.backoff.delay(attempts, rand::random::<f64>());
-                let next = now + chrono::Duration::from_std(delay)?;
+                let next = clock.now() + chrono::Duration::from_std(delay).unwrap_or_default();
                 tracing::info!(mail = %mail.id, %reason, retry_at = %next, "mail deferred 邮件稍后重试");
-                self.settle(db, &mail, PENDING, Some(next), Some(reason), now)
-                    .await?;
-                Ok(Outcome::Deferred)
+                settle(Outcome::Deferred, PENDING, Some(next), Some(reason))
             }
             Err(Failure::Permanent {
                 reason,
                 unknown_address,
             }) => {
                 tracing::warn!(mail = %mail.id, %reason, "mail refused for good 邮件被拒收");
-                if unknown_address {
-                    mail::suppress(db, &mail.recipient, &reason, now).await?;
-                }
-                self.settle(db, &mail, FAILED, None, Some(reason), now)
-                    .await?;
-                Ok(Outcome::Failed)
+                let kind = if unknown_address {
+                    Outcome::Suppressed
+                } else {
+                    Outcome::Failed
+                };
+                settle(kind, FAILED, None, Some(reason))
             }
         }
     }
 
-    async fn settle(
+    async fn record(
         &self,
-        db: &DatabaseConnection,
-        mail: &outbox_mail::Model,
-        status: &str,
-        next_attempt_at: Option<DateTime<Utc>>,
-        error: Option<String>,
+        db: &impl ConnectionTrait,
+        settlement: &Settlement,
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        let held =
-            mail::settle(db, mail.id, self.owner, status, next_attempt_at, error, now).await?;
+        if settlement.kind == Outcome::Suppressed && settlement.status == FAILED {
+            let reason = settlement.error.as_deref().unwrap_or_default();
+            mail::suppress(db, &settlement.recipient, reason, now).await?;
+        }
+        let held = mail::settle(
+            db,
+            settlement.mail_id,
+            self.owner,
+            settlement.status,
+            settlement.next_attempt_at,
+            settlement.error.clone(),
+            now,
+        )
+        .await?;
         if !held {
-            tracing::warn!(mail = %mail.id, "lease lost before the outcome was recorded 租约已失效");
+            tracing::warn!(mail = %settlement.mail_id, "lease lost before the outcome was recorded 租约已失效");
         }
         Ok(())
     }

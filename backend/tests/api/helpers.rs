@@ -79,6 +79,7 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    yigong::webhooks::install_crypto_provider();
     let data_dir = tempfile::tempdir().expect("creating a data directory");
     let database_url = fresh_database_url(data_dir.path()).await;
     let common = CommonArgs {

@@ -7,9 +7,11 @@
 mod bad_input;
 mod bidding;
 mod cli;
+mod digests;
 mod helpers;
 mod idempotency;
 mod lifecycle;
+mod maildev;
 mod matching;
 mod migrations;
 mod organizations;

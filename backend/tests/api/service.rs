@@ -54,7 +54,7 @@ async fn metrics_count_requests_by_route_and_status() {
 }
 
 /// Every route of the API sketch that this release serves, by method.
-const ROUTES: [(&str, &str); 50] = [
+const ROUTES: [(&str, &str); 58] = [
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),
@@ -114,6 +114,14 @@ const ROUTES: [(&str, &str); 50] = [
     ("post", "/api/v1/projects/{id}/terminate"),
     ("post", "/api/v1/projects/{id}/ratings"),
     ("get", "/api/v1/teams/{id}/notifications"),
+    ("get", "/api/v1/me/digest-preferences"),
+    ("put", "/api/v1/me/digest-preferences"),
+    ("get", "/api/v1/teams/{id}/webhooks"),
+    ("post", "/api/v1/teams/{id}/webhooks"),
+    ("get", "/api/v1/organizations/{id}/webhooks"),
+    ("post", "/api/v1/organizations/{id}/webhooks"),
+    ("delete", "/api/v1/webhooks/{id}"),
+    ("get", "/api/v1/webhooks/{id}/deliveries"),
 ];
 
 /// POSTs that act on their path alone and take no body.
@@ -147,7 +155,7 @@ async fn the_openapi_document_names_every_route_with_its_schemas() {
         );
         let bodiless = BODILESS.iter().any(|end| path.ends_with(end))
             || path.ends_with("/partners/{partner_id}/decline");
-        if matches!(method, "post" | "patch") && !bodiless {
+        if matches!(method, "post" | "patch" | "put") && !bodiless {
             assert!(
                 operation["requestBody"].is_object(),
                 "{method} {path} has no request body schema"
