@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Every check CI makes: formatting, clippy, then all tests on SQLite and again on PostgreSQL.
+# The mail tests start their own MailDev (a real SMTP server from npm, installed on first use
+# into .tools/maildev); without npm the run fails rather than skipping them.
 #
 # PostgreSQL: TEST_DATABASE_URL names a server database the tests may create databases from
 # (default postgres://postgres@127.0.0.1:5432/postgres). Under CI=true an unreachable server is a
@@ -43,6 +45,11 @@ cargo fmt --all -- --check
 
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
+
+step "MailDev: the real SMTP server the mail tests start (npm, into .tools/maildev)"
+MAILDEV_BIN="$(./scripts/maildev.sh)"
+export MAILDEV_BIN
+echo "$MAILDEV_BIN"
 
 step "tests on SQLite"
 run_tests
