@@ -78,6 +78,10 @@ pub struct NotifyArgs {
     /// as .eml files under the data directory.
     #[arg(long, env = "SMTP_URL", value_name = "URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
+    /// PEM file of extra certificate authorities to trust for the SMTP server's TLS (an internal
+    /// hospital CA, say), besides the Mozilla roots.
+    #[arg(long, env = "SMTP_CA_FILE", value_name = "FILE")]
+    pub smtp_ca_file: Option<PathBuf>,
     /// The From address of mail, e.g. `医工 Yigong <noreply@example.org>`.
     #[arg(long, env = "YIGONG_MAIL_FROM", value_name = "MAILBOX")]
     pub mail_from: Option<String>,
@@ -112,6 +116,7 @@ struct FileConfig {
     access_token_seconds: Option<i64>,
     match_limit: Option<usize>,
     smtp_url: Option<String>,
+    smtp_ca_file: Option<PathBuf>,
     mail_from: Option<String>,
     retry_base_seconds: Option<u64>,
     lease_seconds: Option<u64>,
@@ -148,6 +153,7 @@ pub struct Settings {
 #[derive(Debug, Clone)]
 pub struct NotifySettings {
     pub smtp_url: Option<Secret<String>>,
+    pub smtp_ca_file: Option<PathBuf>,
     pub mail_from: String,
     pub retry_base: std::time::Duration,
     pub max_attempts: u32,
@@ -175,6 +181,7 @@ impl NotifySettings {
                 .or(file.smtp_url.clone())
                 .filter(|url| !url.trim().is_empty())
                 .map(Secret::new),
+            smtp_ca_file: args.smtp_ca_file.clone().or(file.smtp_ca_file.clone()),
             mail_from: args
                 .mail_from
                 .clone()

@@ -46,8 +46,16 @@ impl Notifier {
             .parse()
             .with_context(|| format!("YIGONG_MAIL_FROM {:?} is not a mailbox", notify.mail_from))?;
         let domain = from.email.domain().to_owned();
+        let extra_roots = match &notify.smtp_ca_file {
+            Some(path) => Some(
+                std::fs::read(path)
+                    .with_context(|| format!("reading SMTP_CA_FILE {}", path.display()))?,
+            ),
+            None => None,
+        };
         let transport = MailTransport::new(
             notify.smtp_url.as_ref().map(|url| url.expose().as_str()),
+            extra_roots.as_deref(),
             &settings.mail_dir(),
             u32::try_from(notify.concurrency).unwrap_or(4),
         )?;

@@ -4,6 +4,7 @@
 
 use anyhow::Context;
 use lettre::transport::smtp::PoolConfig;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -40,17 +41,26 @@ impl std::fmt::Debug for MailTransport {
 const AUTH_CODES: [u16; 4] = [530, 534, 535, 538];
 
 impl MailTransport {
-    /// An SMTP transport when `smtp_url` is set (with a pool of up to `connections`), else the
-    /// `.eml` directory `mail_dir`.
-    pub fn new(smtp_url: Option<&str>, mail_dir: &Path, connections: u32) -> anyhow::Result<Self> {
+    /// An SMTP transport when `smtp_url` is set (with a pool of up to `connections`, trusting
+    /// `extra_roots` (PEM) besides the Mozilla roots), else the `.eml` directory `mail_dir`.
+    pub fn new(
+        smtp_url: Option<&str>,
+        extra_roots: Option<&[u8]>,
+        mail_dir: &Path,
+        connections: u32,
+    ) -> anyhow::Result<Self> {
         let Some(url) = smtp_url.filter(|url| !url.trim().is_empty()) else {
             std::fs::create_dir_all(mail_dir)
                 .with_context(|| format!("creating {}", mail_dir.display()))?;
             return Ok(Self::Files(mail_dir.to_path_buf()));
         };
         crate::webhooks::install_crypto_provider();
-        let mailer = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .context("SMTP_URL is not a valid smtp:// or smtps:// URL")?
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .context("SMTP_URL is not a valid smtp:// or smtps:// URL")?;
+        if let Some(pem) = extra_roots {
+            builder = builder.tls(tls_trusting(url, pem)?);
+        }
+        let mailer = builder
             .timeout(Some(Duration::from_secs(30)))
             .pool_config(
                 PoolConfig::new()
@@ -82,6 +92,39 @@ impl MailTransport {
                 .map_err(|e| Failure::Temporary(format!("writing the .eml file: {e}"))),
         }
     }
+}
+
+/// The TLS mode `url` asks for, trusting the certificates in `pem` as well.
+fn tls_trusting(url: &str, pem: &[u8]) -> anyhow::Result<Tls> {
+    let parsed = url::Url::parse(url).context("SMTP_URL is not a URL")?;
+    let host = parsed
+        .host_str()
+        .context("SMTP_URL has no host")?
+        .trim_matches(['[', ']'])
+        .to_owned();
+    let mut parameters = TlsParameters::builder(host);
+    let text = String::from_utf8_lossy(pem);
+    let mut found = 0;
+    for block in text.split_inclusive("-----END CERTIFICATE-----") {
+        if let Some(start) = block.find("-----BEGIN CERTIFICATE-----") {
+            let certificate = Certificate::from_pem(block[start..].as_bytes())
+                .context("SMTP_CA_FILE holds a certificate that cannot be read")?;
+            parameters = parameters.add_root_certificate(certificate);
+            found += 1;
+        }
+    }
+    anyhow::ensure!(found > 0, "SMTP_CA_FILE holds no PEM certificate");
+    let parameters = parameters.build_rustls()?;
+    let tls_query = parsed
+        .query_pairs()
+        .find(|(key, _)| key == "tls")
+        .map(|(_, value)| value.into_owned());
+    Ok(match (parsed.scheme(), tls_query.as_deref()) {
+        ("smtps", _) => Tls::Wrapper(parameters),
+        ("smtp", Some("required")) => Tls::Required(parameters),
+        ("smtp", Some("opportunistic")) => Tls::Opportunistic(parameters),
+        _ => anyhow::bail!("SMTP_CA_FILE is for TLS: use smtps://… or smtp://…?tls=required"),
+    })
 }
 
 async fn write_eml(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {

@@ -104,6 +104,7 @@ async fn serve_with_demo_data_answers_health_and_lists_demo_orders() {
         .spawn()
         .unwrap();
     let _server = Running(child);
+    yigong::webhooks::install_crypto_provider();
     let client = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}");
     let mut healthy = false;

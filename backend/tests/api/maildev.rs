@@ -43,13 +43,19 @@ impl MailDev {
         Self::start_on(free_port()).await
     }
 
-    /// Starts MailDev with its SMTP side on `smtp_port` and waits until its API answers.
     pub async fn start_on(smtp_port: u16) -> Self {
+        Self::start_with(smtp_port, &[]).await
+    }
+
+    /// Starts MailDev with its SMTP side on `smtp_port` (and `extra` options: TLS, users) and
+    /// waits until its API answers.
+    pub async fn start_with(smtp_port: u16, extra: &[&str]) -> Self {
         yigong::webhooks::install_crypto_provider();
         let web_port = free_port();
         let child = Command::new(maildev_bin())
             .args(["--ip", "127.0.0.1", "--web-ip", "127.0.0.1", "--silent"])
             .args(["-s", &smtp_port.to_string(), "-w", &web_port.to_string()])
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -18,6 +18,7 @@ mod migrations;
 mod organizations;
 mod permissions;
 mod service;
+mod smtp;
 mod teams;
 mod tokens;
 mod webhooks;
