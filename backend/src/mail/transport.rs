@@ -107,7 +107,7 @@ fn tls_trusting(url: &str, pem: &[u8]) -> anyhow::Result<Tls> {
     let mut found = 0;
     for block in text.split_inclusive("-----END CERTIFICATE-----") {
         if let Some(start) = block.find("-----BEGIN CERTIFICATE-----") {
-            let certificate = Certificate::from_pem(block[start..].as_bytes())
+            let certificate = Certificate::from_pem(&block.as_bytes()[start..])
                 .context("SMTP_CA_FILE holds a certificate that cannot be read")?;
             parameters = parameters.add_root_certificate(certificate);
             found += 1;
