@@ -46,10 +46,13 @@ cargo fmt --all -- --check
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
-step "MailDev: the real SMTP server the mail tests start (npm, into .tools/maildev)"
+step "SMTP servers the mail tests start: MailDev (npm) and aiosmtpd (PyPI), into .tools"
 MAILDEV_BIN="$(./scripts/maildev.sh)"
 export MAILDEV_BIN
 echo "$MAILDEV_BIN"
+AIOSMTPD_PYTHON="$(./scripts/aiosmtpd.sh)"
+export AIOSMTPD_PYTHON
+echo "$AIOSMTPD_PYTHON (aiosmtpd, for the STARTTLS test)"
 
 step "tests on SQLite"
 run_tests

@@ -91,7 +91,7 @@ async fn dry_run(
 ) -> anyhow::Result<()> {
     let (planned, report) =
         compose::plan(db, notifier.composer(matcher), clock.now(), ignore_hour).await?;
-    for digest in &planned {
+    for digest in &planned.digests {
         println!(
             "→ {} [{} · {}] {} 条推荐 · matches, {} 条投标动态 · decisions: {}",
             digest.recipient,

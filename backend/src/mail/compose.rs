@@ -48,6 +48,15 @@ pub struct ComposeReport {
 /// A digest as planned, before it is written.
 pub type PlannedDigest = mail::NewMail;
 
+/// What a pass would write: digests, and the periods of members who had nothing new (recorded
+/// too, so a digest goes out at the member's hour or not at all that period).
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub digests: Vec<PlannedDigest>,
+    /// (member, address, period)
+    pub quiet: Vec<(Uuid, String, String)>,
+}
+
 pub fn preferences_of(
     row: Option<&digest_preference::Model>,
     on_a_team: bool,
@@ -77,7 +86,7 @@ pub async fn plan(
     composer: Composer<'_>,
     now: DateTime<Utc>,
     ignore_hour: bool,
-) -> anyhow::Result<(Vec<PlannedDigest>, ComposeReport)> {
+) -> anyhow::Result<(Plan, ComposeReport)> {
     let mut report = ComposeReport::default();
     let mut teams_of: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
     for (team_id, user_id) in mail::team_memberships(db).await? {
@@ -116,7 +125,7 @@ pub async fn plan(
     recipients.retain(|r| !done.contains(&(r.user_id, r.period_key.clone())));
     report.already_composed = report.subscribed - report.not_due - recipients.len();
     if recipients.is_empty() {
-        return Ok((Vec::new(), report));
+        return Ok((Plan::default(), report));
     }
 
     let user_ids: Vec<Uuid> = recipients.iter().map(|r| r.user_id).collect();
@@ -129,7 +138,7 @@ pub async fn plan(
     let suppressed = mail::suppressed_among(db, &emails).await?;
 
     let facts = Facts::load(db, now).await?;
-    let mut planned = Vec::new();
+    let mut planned = Plan::default();
     for recipient in &recipients {
         let Some((email, name)) = users.get(&recipient.user_id) else {
             continue;
@@ -141,11 +150,18 @@ pub async fn plan(
         let news = facts.news_for(recipient.user_id, &recipient.teams);
         if news.is_empty() {
             report.nothing_new += 1;
+            planned.quiet.push((
+                recipient.user_id,
+                email.clone(),
+                recipient.period_key.clone(),
+            ));
             continue;
         }
-        planned.push(render(composer, &facts, recipient, email, name, news)?);
+        planned
+            .digests
+            .push(render(composer, &facts, recipient, email, name, news)?);
     }
-    report.composed = planned.len();
+    report.composed = planned.digests.len();
     Ok((planned, report))
 }
 
@@ -153,11 +169,11 @@ pub async fn plan(
 /// new (a digest another composer wrote first is skipped whole).
 pub async fn write(
     db: &DatabaseConnection,
-    planned: &[PlannedDigest],
+    planned: &Plan,
     now: DateTime<Utc>,
 ) -> anyhow::Result<usize> {
     let mut written = 0;
-    for batch in planned.chunks(100) {
+    for batch in planned.digests.chunks(100) {
         let txn = db.begin().await?;
         for digest in batch {
             if mail::insert_digest(&txn, digest, now).await? {
@@ -166,8 +182,19 @@ pub async fn write(
         }
         txn.commit().await?;
     }
+    for batch in planned.quiet.chunks(500) {
+        let txn = db.begin().await?;
+        for (user_id, email, period_key) in batch {
+            mail::insert_quiet_period(&txn, *user_id, email, period_key, now).await?;
+        }
+        txn.commit().await?;
+    }
+    mail::prune_quiet_periods(db, now - chrono::Duration::days(QUIET_PERIODS_KEPT_DAYS)).await?;
     Ok(written)
 }
+
+/// How long the records of periods with nothing to send are kept.
+const QUIET_PERIODS_KEPT_DAYS: i64 = 35;
 
 /// Plans and writes in one go.
 pub async fn compose_due(

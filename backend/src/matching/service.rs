@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 use uuid::Uuid;
 use yigong_search_index::index::{CommitLoop, TeamDocument, TeamIndex};
 use yigong_search_index::matcher::{Match, Matcher, Reason};
@@ -332,7 +332,10 @@ impl MatchingService {
                 })
             })
             .collect();
-        matches::insert_new(db, &proposals, now).await?;
+        // The proposals and their `match.proposed` events commit together.
+        let txn = db.begin().await?;
+        matches::insert_new(&txn, &proposals, now).await?;
+        txn.commit().await?;
         Ok(matches::for_order(db, order.id).await?.len())
     }
 
@@ -376,7 +379,9 @@ impl MatchingService {
                     rank: i32::try_from(rank + 1).unwrap_or(i32::MAX),
                     reasons: reasons_json(&found.reasons),
                 };
-                matches::insert_new(db, &[proposal], now).await?;
+                let txn = db.begin().await?;
+                matches::insert_new(&txn, &[proposal], now).await?;
+                txn.commit().await?;
                 proposed.push(order_id);
             }
         }

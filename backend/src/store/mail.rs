@@ -17,6 +17,8 @@ pub const DIGEST: &str = "digest";
 pub const SENT: &str = "sent";
 pub const FAILED: &str = "failed";
 pub const SUPPRESSED: &str = "suppressed";
+/// A period in which the member had nothing new: recorded, never sent.
+pub const NOTHING_NEW: &str = "nothing_new";
 /// Item kinds.
 pub const MATCH_ITEM: &str = "match";
 pub const DECISION_ITEM: &str = "decision";
@@ -268,6 +270,64 @@ pub async fn insert_digest(
             .await?;
     }
     Ok(true)
+}
+
+/// Records that `user_id` had nothing new in `period_key` (so no digest goes out later in that
+/// period); does nothing if the period already has its row.
+pub async fn insert_quiet_period(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    email: &str,
+    period_key: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let row = outbox_mail::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        kind: Set(DIGEST.to_owned()),
+        period_key: Set(period_key.to_owned()),
+        recipient: Set(email.to_owned()),
+        language: Set(String::new()),
+        subject: Set(String::new()),
+        text_body: Set(String::new()),
+        html_body: Set(String::new()),
+        item_count: Set(0),
+        status: Set(NOTHING_NEW.to_owned()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        lease_owner: Set(None),
+        lease_until: Set(None),
+        last_error: Set(None),
+        sent_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    outbox_mail::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([
+                outbox_mail::Column::UserId,
+                outbox_mail::Column::Kind,
+                outbox_mail::Column::PeriodKey,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// Forgets quiet periods recorded before `before`.
+pub async fn prune_quiet_periods(
+    db: &impl ConnectionTrait,
+    before: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    Ok(outbox_mail::Entity::delete_many()
+        .filter(outbox_mail::Column::Status.eq(NOTHING_NEW))
+        .filter(outbox_mail::Column::CreatedAt.lt(before))
+        .exec(db)
+        .await?
+        .rows_affected)
 }
 
 /// Claims up to `limit` mails that are due, for `owner`, until `lease_until`.

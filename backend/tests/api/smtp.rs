@@ -1,10 +1,12 @@
-//! SMTP transports and refusals: implicit TLS with credentials against MailDev
+//! SMTP transports and refusals: implicit TLS with credentials against MailDev, STARTTLS with
+//! credentials against aiosmtpd (MailDev never offers STARTTLS),
 //! using a certificate from a private CA (trusted through SMTP_CA_FILE, refused without it), and
 //! permanent refusals from a scripted SMTP peer (MailDev accepts every address, so a peer that
 //! answers 550 5.1.1 stands in for a server that knows its mailboxes).
 
-use std::path::Path;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sea_orm::EntityTrait;
@@ -165,6 +167,94 @@ async fn implicit_tls_with_credentials_delivers_and_an_untrusted_certificate_or_
         "bad credentials are ours to fix, not the mail's: {refused:?}"
     );
     assert_eq!(refused.mail.deferred, 2);
+}
+
+/// aiosmtpd requiring STARTTLS and AUTH (scripts/starttls-smtp.py); `DELIVERED` lines it prints
+/// are collected.
+struct StarttlsServer {
+    child: std::process::Child,
+    delivered: Arc<Mutex<Vec<String>>>,
+}
+
+impl Drop for StarttlsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn starttls_server(port: u16, dir: &Path) -> StarttlsServer {
+    let python = std::env::var_os("AIOSMTPD_PYTHON").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.tools/aiosmtpd/bin/python"),
+        PathBuf::from,
+    );
+    assert!(
+        python.exists(),
+        "aiosmtpd is not installed at {}: run scripts/aiosmtpd.sh (./scripts/test.sh does)",
+        python.display()
+    );
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/starttls-smtp.py");
+    let mut child = Command::new(python)
+        .arg(script)
+        .arg(port.to_string())
+        .arg(dir.join("server.pem"))
+        .arg(dir.join("server.key"))
+        .args(["yigong", "s3cret"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starting aiosmtpd");
+    let stdout = child.stdout.take().expect("its output");
+    let delivered = Arc::new(Mutex::new(Vec::new()));
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let lines = delivered.clone();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)).map_while(Result::ok) {
+            if line == "READY" {
+                let _ = ready_tx.send(());
+            } else if let Some(to) = line.strip_prefix("DELIVERED ") {
+                lines.lock().unwrap().push(to.to_owned());
+            }
+        }
+    });
+    ready_rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("aiosmtpd did not come up");
+    StarttlsServer { child, delivered }
+}
+
+#[tokio::test]
+async fn starttls_with_credentials_delivers_and_plaintext_is_never_used() {
+    let dir = tempfile::tempdir().unwrap();
+    certificates(dir.path());
+    let port = free_port();
+    let server = starttls_server(port, dir.path());
+    let ca = Some(dir.path().join("ca.pem"));
+
+    let app = app_with_ca(
+        format!("smtp://yigong:s3cret@localhost:{port}?tls=required"),
+        ca.clone(),
+    )
+    .await;
+    let report = pass(&app, &SystemClock).await;
+    assert_eq!(report.mail.sent, 2, "{report:?}");
+    let mut delivered = server.delivered.lock().unwrap().clone();
+    delivered.sort();
+    assert_eq!(delivered.len(), 2, "{delivered:?}");
+    assert!(
+        delivered.iter().all(|to| to.contains("@lab.bench.example")),
+        "{delivered:?}"
+    );
+
+    // Without TLS the server will not take mail; it stays pending, nothing is lost.
+    let plain = app_with_ca(format!("smtp://localhost:{port}"), None).await;
+    let refused = pass(&plain, &SystemClock).await;
+    assert_eq!(
+        (refused.mail.sent, refused.mail.deferred),
+        (0, 2),
+        "{refused:?}"
+    );
+    assert_eq!(server.delivered.lock().unwrap().len(), 2);
 }
 
 /// An SMTP peer that refuses every recipient: `member0@…` as an unknown mailbox (550 5.1.1),
