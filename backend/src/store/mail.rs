@@ -205,39 +205,7 @@ pub async fn insert_digest(
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let items = mail.match_ids.len() + mail.notification_ids.len();
-    let row = outbox_mail::ActiveModel {
-        id: Set(mail.id),
-        user_id: Set(mail.user_id),
-        kind: Set(DIGEST.to_owned()),
-        period_key: Set(mail.period_key.clone()),
-        recipient: Set(mail.recipient.clone()),
-        language: Set(mail.language.clone()),
-        subject: Set(mail.subject.clone()),
-        text_body: Set(mail.text_body.clone()),
-        html_body: Set(mail.html_body.clone()),
-        item_count: Set(i32::try_from(items).unwrap_or(i32::MAX)),
-        status: Set(PENDING.to_owned()),
-        attempts: Set(0),
-        next_attempt_at: Set(now),
-        lease_owner: Set(None),
-        lease_until: Set(None),
-        last_error: Set(None),
-        sent_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-    };
-    let inserted = outbox_mail::Entity::insert(row)
-        .on_conflict(
-            OnConflict::columns([
-                outbox_mail::Column::UserId,
-                outbox_mail::Column::Kind,
-                outbox_mail::Column::PeriodKey,
-            ])
-            .do_nothing()
-            .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
+    let inserted = insert_period_row(db, mail, PENDING, items, now).await?;
     if inserted == 0 {
         return Ok(false);
     }
@@ -281,18 +249,42 @@ pub async fn insert_quiet_period(
     period_key: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    let quiet = NewMail {
+        id: Uuid::now_v7(),
+        user_id,
+        period_key: period_key.to_owned(),
+        recipient: email.to_owned(),
+        language: String::new(),
+        subject: String::new(),
+        text_body: String::new(),
+        html_body: String::new(),
+        match_ids: Vec::new(),
+        notification_ids: Vec::new(),
+    };
+    insert_period_row(db, &quiet, NOTHING_NEW, 0, now).await?;
+    Ok(())
+}
+
+/// Inserts a member's row for a period unless the period has one; returns the rows written.
+async fn insert_period_row(
+    db: &impl ConnectionTrait,
+    mail: &NewMail,
+    status: &str,
+    items: usize,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
     let row = outbox_mail::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        user_id: Set(user_id),
+        id: Set(mail.id),
+        user_id: Set(mail.user_id),
         kind: Set(DIGEST.to_owned()),
-        period_key: Set(period_key.to_owned()),
-        recipient: Set(email.to_owned()),
-        language: Set(String::new()),
-        subject: Set(String::new()),
-        text_body: Set(String::new()),
-        html_body: Set(String::new()),
-        item_count: Set(0),
-        status: Set(NOTHING_NEW.to_owned()),
+        period_key: Set(mail.period_key.clone()),
+        recipient: Set(mail.recipient.clone()),
+        language: Set(mail.language.clone()),
+        subject: Set(mail.subject.clone()),
+        text_body: Set(mail.text_body.clone()),
+        html_body: Set(mail.html_body.clone()),
+        item_count: Set(i32::try_from(items).unwrap_or(i32::MAX)),
+        status: Set(status.to_owned()),
         attempts: Set(0),
         next_attempt_at: Set(now),
         lease_owner: Set(None),
@@ -313,8 +305,7 @@ pub async fn insert_quiet_period(
             .to_owned(),
         )
         .exec_without_returning(db)
-        .await?;
-    Ok(())
+        .await
 }
 
 /// Forgets quiet periods recorded before `before`.

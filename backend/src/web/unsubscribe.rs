@@ -56,20 +56,25 @@ pub async fn confirm(
     let Some(subscriber) = subscriber(&state, &token).await? else {
         return Ok(invalid(&state, reader));
     };
+    Ok(answer(&state, &subscriber, "confirm", &token))
+}
+
+/// The page for a genuine token: `confirm` (a form that POSTs back) or `done`.
+fn answer(state: &AppState, subscriber: &Subscriber, step: &str, token: &str) -> HttpResponse {
     let language = subscriber.language;
-    let t = |key, args: &[(&str, &str)]| state.templates.text(language, key, args);
-    Ok(page(
-        &state,
+    let t = |key: &str, args: &[(&str, &str)]| state.templates.text(language, key, args);
+    page(
+        state,
         StatusCode::OK,
         "pages/unsubscribe.html",
         language,
         &t("unsubscribe.title", &[]),
         json!({
-            "state": "confirm",
-            "message": t("unsubscribe.confirm", &[("email", &subscriber.user.email)]),
-            "action": format!("/unsubscribe/{}", token.as_str()),
+            "state": step,
+            "message": t(&format!("unsubscribe.{step}"), &[("email", &subscriber.user.email)]),
+            "action": format!("/unsubscribe/{token}"),
         }),
-    ))
+    )
 }
 
 pub async fn unsubscribe(
@@ -105,17 +110,5 @@ pub async fn unsubscribe(
         .await?;
     }
     txn.commit().await?;
-    let language = subscriber.language;
-    let t = |key, args: &[(&str, &str)]| state.templates.text(language, key, args);
-    Ok(page(
-        &state,
-        StatusCode::OK,
-        "pages/unsubscribe.html",
-        language,
-        &t("unsubscribe.title", &[]),
-        json!({
-            "state": "done",
-            "message": t("unsubscribe.done", &[("email", &subscriber.user.email)]),
-        }),
-    ))
+    Ok(answer(&state, &subscriber, "done", &token))
 }

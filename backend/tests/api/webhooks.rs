@@ -13,7 +13,7 @@ use yigong::clock::SystemClock;
 use yigong::domain::webhook::verify_signature;
 
 use crate::digests::team;
-use crate::helpers::{TestApp, World, order_body, spawn_app_with};
+use crate::helpers::{World, spawn_app_with};
 
 /// What the receiver got: (path, event header, signature header, body, status it answered).
 type Log = Arc<Mutex<Vec<(String, String, String, String, u16)>>>;
@@ -58,32 +58,6 @@ async fn receiver() -> (String, Log) {
     let address = format!("http://{}", server.addrs()[0]);
     tokio::spawn(server.run());
     (address, log)
-}
-
-async fn publish(app: &TestApp, world: &World) -> Uuid {
-    let id = app
-        .post(
-            "/api/v1/orders",
-            Some(&world.author.access),
-            order_body(world.hospital),
-        )
-        .await
-        .expect(201)
-        .id();
-    app.post_empty(
-        &format!("/api/v1/orders/{id}/submit"),
-        Some(&world.author.access),
-    )
-    .await
-    .expect(200);
-    app.post(
-        &format!("/api/v1/orders/{id}/review"),
-        Some(&world.reviewer.access),
-        json!({"decision": "approve"}),
-    )
-    .await
-    .expect(200);
-    id
 }
 
 #[tokio::test]
@@ -142,7 +116,7 @@ async fn signed_events_reach_a_loopback_receiver_and_a_failing_one_is_retried() 
     assert_eq!(listed.as_array().unwrap().len(), 1);
     assert!(listed[0].get("secret").is_none(), "{listed}");
 
-    let order = publish(&app, &world).await;
+    let order = world.order_in(&app, "published").await;
     let bid = app
         .post(
             &format!("/api/v1/orders/{order}/bids"),
