@@ -505,3 +505,41 @@ async fn without_smtp_mail_is_written_as_eml_files_in_the_data_directory() {
     );
     assert!(eml.contains("Content-Type: multipart/alternative"), "{eml}");
 }
+
+#[tokio::test]
+async fn two_senders_at_once_send_every_digest_exactly_once() {
+    let smtp = MailDev::start().await;
+    let app = app_sending_to(&smtp.smtp_url()).await;
+    let members = 120;
+    yigong::bench::digests::populate(app.db(), members, SystemClock.now())
+        .await
+        .unwrap();
+    let state = &app.state;
+    let composed = yigong::mail::compose::compose_due(
+        &state.db,
+        state.notifier.composer(state.matching.matcher()),
+        SystemClock.now(),
+        true,
+    )
+    .await
+    .unwrap();
+    assert_eq!(composed.composed, members);
+    let other = yigong::notify::Notifier::new(&state.settings, state.templates.clone()).unwrap();
+    let (a, b) = tokio::join!(
+        state.notifier.sender.send_due(&state.db, &SystemClock),
+        other.sender.send_due(&state.db, &SystemClock)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.sent + b.sent, members, "{a:?} {b:?}");
+    let emails = smtp
+        .wait_for(members, std::time::Duration::from_secs(20))
+        .await;
+    let mut ids: Vec<String> = emails
+        .iter()
+        .map(|e| e["headers"]["message-id"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!((emails.len(), ids.len()), (members, members));
+    println!("two senders: {} and {} mails", a.sent, b.sent);
+}
