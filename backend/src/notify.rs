@@ -64,6 +64,8 @@ impl Notifier {
             cap: Duration::from_secs(6 * 3600),
             max_attempts: notify.max_attempts,
         };
+        // Claim enough to keep every connection busy between claims.
+        let batch = u64::try_from(notify.concurrency.saturating_mul(8).max(50)).unwrap_or(50);
         let unsubscribe = UnsubscribeTokens::new(settings.jwt_secret.expose());
         let sender = MailSender::new(
             transport,
@@ -73,7 +75,7 @@ impl Notifier {
                 base_url: settings.public_base_url.clone(),
                 backoff,
                 lease: notify.lease,
-                batch: 50,
+                batch,
                 concurrency: notify.concurrency,
             },
             unsubscribe.clone(),
@@ -81,7 +83,7 @@ impl Notifier {
         let webhooks = WebhookDeliverer::new(DelivererSettings {
             backoff,
             lease: notify.lease,
-            batch: 50,
+            batch,
             concurrency: notify.concurrency,
             allow_internal: notify.webhooks_allow_internal,
             timeout: Duration::from_secs(10),
