@@ -209,7 +209,7 @@ impl NotifySettings {
             concurrency: args
                 .delivery_concurrency
                 .or(file.delivery_concurrency)
-                .unwrap_or(4)
+                .unwrap_or(16)
                 .clamp(1, 64),
             webhooks_allow_internal: args.webhooks_allow_internal
                 || file.webhooks_allow_internal.unwrap_or(false),

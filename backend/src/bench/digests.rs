@@ -30,7 +30,7 @@ pub struct DigestBenchArgs {
     #[arg(long, value_name = "URL")]
     pub smtp_url: String,
     /// Mails in flight at once.
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 32)]
     pub concurrency: usize,
 }
 
