@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Every check CI makes: formatting, clippy, then all tests on SQLite and again on PostgreSQL.
+# The browser tests install Debian's chromium and fonts-noto-cjk (as root) and playwright-core.
 # The mail tests start their own MailDev (a real SMTP server from npm, installed on first use
 # into .tools/maildev); without npm the run fails rather than skipping them.
 #
@@ -66,6 +67,9 @@ elif [[ "${CI:-}" == "true" ]]; then
 else
   echo "SKIPPED: the API contract check (no python3)"
 fi
+
+step "web UI in real Chromium (scripts/e2e.sh)"
+./scripts/e2e.sh "${CARGO_TARGET_DIR:-target}/debug/yigong"
 
 step "tests on PostgreSQL"
 if ! pg_reachable && [[ "${CI:-}" == "true" ]] && command -v pg_ctlcluster >/dev/null 2>&1; then

@@ -5,14 +5,14 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, Next, from_fn};
-use actix_web::{App, HttpResponse, HttpServer, ResponseError, web};
+use actix_web::{App, HttpServer, ResponseError, web};
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::api::json::{BodyLimit, path_config, query_config};
+use crate::api::json::{BodyLimit, form_config, path_config, query_config};
 use crate::api::routes;
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::tokens::TokenKeys;
@@ -123,23 +123,17 @@ fn run(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .app_data(data.clone())
             .app_data(body_limit)
             .app_data(query_config())
+            .app_data(form_config())
             .app_data(path_config())
             .wrap(ErrorHandlers::new().default_handler(problem_for_bare_errors))
             .wrap(from_fn(record_metrics))
             .configure(routes::configure)
-            .route("/", web::get().to(landing_page))
             .default_service(web::to(|| async { AppError::not_found().error_response() }))
     })
     .listen(listener)
     .context("starting the HTTP server")?
     .run();
     Ok(server)
-}
-
-async fn landing_page() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(yigong_frontend::LANDING_PAGE)
 }
 
 async fn record_metrics(
@@ -172,12 +166,13 @@ async fn record_metrics(
 fn problem_for_bare_errors<B>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let already_json = res
+    // Our own answers (problem+json, and the web pages' HTML) are left as they are.
+    let ours = res
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("json"));
-    if already_json {
+        .is_some_and(|v| v.contains("json") || v.starts_with("text/html"));
+    if ours {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let code = match res.status().as_u16() {

@@ -1,9 +1,6 @@
 //! Templates, translations and static assets of the Yigong web UI and mail, compiled into the
 //! binary so nothing needs a Node build step to run.
 
-/// The landing page served at `/`.
-pub const LANDING_PAGE: &str = include_str!("../static/index.html");
-
 /// The one stylesheet, served at `/static/app.css`.
 pub const STYLESHEET: &str = include_str!("../static/app.css");
 
@@ -29,6 +26,18 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "pages/order.html",
         include_str!("../templates/pages/order.html"),
     ),
+    (
+        "pages/board.html",
+        include_str!("../templates/pages/board.html"),
+    ),
+    (
+        "pages/signin.html",
+        include_str!("../templates/pages/signin.html"),
+    ),
+    (
+        "pages/order_form.html",
+        include_str!("../templates/pages/order_form.html"),
+    ),
 ];
 
 /// Translation files: (language tag, TOML of key = text). zh-CN first: it is the default.
@@ -40,10 +49,19 @@ pub const TRANSLATIONS: &[(&str, &str)] = &[
 #[cfg(test)]
 mod tests {
     #[test]
-    fn the_landing_page_speaks_chinese_first() {
-        let page = super::LANDING_PAGE;
-        assert!(page.contains("lang=\"zh-CN\""));
-        assert!(page.find("医工").unwrap_or(usize::MAX) < page.find("Yigong").unwrap_or(0));
+    fn pages_declare_their_language_and_load_only_local_assets() {
+        for (name, source) in super::TEMPLATES {
+            assert!(
+                !source.contains("http://") && !source.contains("https://"),
+                "{name} loads from elsewhere"
+            );
+            assert!(!source.contains("<script"), "{name} has a script");
+        }
+        let (_, base) = super::TEMPLATES
+            .iter()
+            .find(|(n, _)| *n == "pages/base.html")
+            .unwrap();
+        assert!(base.contains("<html lang=\"{{ lang }}\">"));
     }
 
     fn keys(toml: &str) -> Vec<String> {

@@ -103,8 +103,18 @@ pub async fn register(
     body: JsonBody<RegisterRequest>,
 ) -> AppResult<HttpResponse> {
     let body = body.0;
-    let new = NewUser::parse(&body.email, &body.password, &body.display_name)
-        .map_err(AppError::validation)?;
+    let user = register_user(&state, &body.email, &body.password, &body.display_name).await?;
+    Ok(HttpResponse::Created().json(UserView::from(&user)))
+}
+
+/// Creates an account (the API's and the sign-up page's one way to do it).
+pub(crate) async fn register_user(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    display_name: &str,
+) -> AppResult<crate::store::entities::user::Model> {
+    let new = NewUser::parse(email, password, display_name).map_err(AppError::validation)?;
     let hash = hash_password(new.password.clone()).await?;
     let now = state.clock.now();
     let txn = state.db.begin().await?;
@@ -136,11 +146,43 @@ pub async fn register(
     )
     .await?;
     txn.commit().await?;
-    Ok(HttpResponse::Created().json(UserView::from(&user)))
+    Ok(user)
+}
+
+/// The account `email` and `password` name, throttling repeated failures per account and client.
+pub(crate) async fn check_credentials(
+    state: &AppState,
+    email: &str,
+    password: String,
+    client: &str,
+) -> AppResult<crate::store::entities::user::Model> {
+    let email_key = email.trim().to_lowercase();
+    if let Some(seconds) = state
+        .login_throttle
+        .blocked_for(&email_key, client, state.clock.now())
+    {
+        let mut refused = AppError::new(ErrorCode::RateLimited)
+            .with_detail(format!("请 {seconds} 秒后再试 (retry in {seconds} s)"));
+        refused.retry_after = Some(seconds);
+        return Err(refused);
+    }
+    let user = match Email::parse(email) {
+        Ok(email) => users::find_by_email(&state.db, &email).await?,
+        Err(_) => None,
+    };
+    let matches = verify_password(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
+    let Some(user) = user.filter(|_| matches) else {
+        state
+            .login_throttle
+            .record_failure(&email_key, client, state.clock.now());
+        return Err(AppError::new(ErrorCode::InvalidCredentials));
+    };
+    state.login_throttle.record_success(&email_key, client);
+    Ok(user)
 }
 
 /// Starts a new session (refresh-token family) and issues its first token pair.
-async fn start_session(state: &AppState, user_id: Uuid) -> AppResult<TokenResponse> {
+pub(crate) async fn start_session(state: &AppState, user_id: Uuid) -> AppResult<TokenResponse> {
     let now = state.clock.now();
     let txn = state.db.begin().await?;
     let session = sessions::create(&txn, user_id, now).await?;
@@ -180,36 +222,11 @@ pub async fn login(
     body: JsonBody<LoginRequest>,
 ) -> AppResult<HttpResponse> {
     let body = body.0;
-    let email_key = body.email.trim().to_lowercase();
     let client = request
         .peer_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_default();
-    if let Some(seconds) = state
-        .login_throttle
-        .blocked_for(&email_key, &client, state.clock.now())
-    {
-        let mut refused = AppError::new(ErrorCode::RateLimited)
-            .with_detail(format!("请 {seconds} 秒后再试 (retry in {seconds} s)"));
-        refused.retry_after = Some(seconds);
-        return Err(refused);
-    }
-    let user = match Email::parse(&body.email) {
-        Ok(email) => users::find_by_email(&state.db, &email).await?,
-        Err(_) => None,
-    };
-    let matches = verify_password(
-        body.password,
-        user.as_ref().map(|u| u.password_hash.clone()),
-    )
-    .await?;
-    let Some(user) = user.filter(|_| matches) else {
-        state
-            .login_throttle
-            .record_failure(&email_key, &client, state.clock.now());
-        return Err(AppError::new(ErrorCode::InvalidCredentials));
-    };
-    state.login_throttle.record_success(&email_key, &client);
+    let user = check_credentials(&state, &body.email, body.password, &client).await?;
     Ok(HttpResponse::Ok().json(start_session(&state, user.id).await?))
 }
 
@@ -256,7 +273,7 @@ pub async fn refresh_tokens(
     Ok(HttpResponse::Ok().json(token_pair(&state, session.user_id, session.id, next)?))
 }
 
-async fn revoke_session(
+pub(crate) async fn revoke_session(
     db: &DatabaseConnection,
     user_id: Uuid,
     session_id: Uuid,

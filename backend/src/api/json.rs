@@ -150,6 +150,17 @@ pub fn query_config() -> web::QueryConfig {
     })
 }
 
+/// HTML form bodies (the web pages' forms): at most 64 KiB; a body that does not parse is 400.
+pub fn form_config() -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(64 * 1024)
+        .error_handler(|err, _| {
+            AppError::new(ErrorCode::MalformedRequest)
+                .with_detail(format!("表单有误 (bad form): {err}"))
+                .into()
+        })
+}
+
 /// A path that does not parse (a malformed id) names nothing that exists: 404.
 pub fn path_config() -> web::PathConfig {
     web::PathConfig::default().error_handler(|_, _| AppError::not_found().into())

@@ -22,7 +22,7 @@ impl ReaderLanguage {
         }
     }
 
-    fn of(request: &HttpRequest) -> Self {
+    pub fn of(request: &HttpRequest) -> Self {
         let from_query = request
             .query_string()
             .split('&')

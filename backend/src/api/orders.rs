@@ -242,7 +242,7 @@ pub async fn create(
     .await
 }
 
-async fn create_order(
+pub(crate) async fn create_order(
     state: &AppState,
     auth: &AuthUser,
     body: CreateOrderRequest,

@@ -15,6 +15,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(health::metrics))
         .route("/static/app.css", web::get().to(pages::stylesheet))
+        .route("/", web::get().to(pages::public::board))
+        .service(
+            web::resource("/signin")
+                .route(web::get().to(pages::account::signin_page))
+                .route(web::post().to(pages::account::signin)),
+        )
+        .service(
+            web::resource("/signup")
+                .route(web::get().to(pages::account::signup_page))
+                .route(web::post().to(pages::account::signup)),
+        )
+        .route("/signout", web::post().to(pages::account::signout))
+        .route(
+            "/lang/{code}",
+            web::get().to(pages::account::switch_language),
+        )
+        .service(
+            web::resource("/orders/new")
+                .route(web::get().to(pages::orders::new_order_page))
+                .route(web::post().to(pages::orders::create)),
+        )
         .route("/orders/{id}", web::get().to(pages::public::order))
         .service(
             web::resource("/unsubscribe/{token}")

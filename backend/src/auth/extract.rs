@@ -49,11 +49,21 @@ fn bearer_token(req: &HttpRequest) -> Result<Option<String>, AppError> {
 
 async fn authenticate(state: web::Data<AppState>, token: String) -> Result<AuthUser, AppError> {
     let claims = state.tokens.verify(&token).ok_or_else(unauthenticated)?;
+    authenticate_session(&state, claims.sid, claims.sub).await
+}
+
+/// The person behind an active session (a bearer token's, or a web page's session cookie's).
+pub async fn authenticate_session(
+    state: &AppState,
+    session_id: Uuid,
+    user_id: Uuid,
+) -> Result<AuthUser, AppError> {
     // The token is only as good as its session: logout and password changes revoke it.
-    sessions::find_active(&state.db, claims.sid, claims.sub)
+    sessions::find_active(&state.db, session_id, user_id)
         .await?
         .ok_or_else(unauthenticated)?;
-    let user = users::find(&state.db, claims.sub)
+    let claims_sid = session_id;
+    let user = users::find(&state.db, user_id)
         .await?
         .ok_or_else(unauthenticated)?;
     let organizations = organizations::memberships_of(&state.db, user.id).await?;
@@ -64,7 +74,7 @@ async fn authenticate(state: web::Data<AppState>, token: String) -> Result<AuthU
     };
     Ok(AuthUser {
         user,
-        session_id: claims.sid,
+        session_id: claims_sid,
         actor,
         organizations,
     })

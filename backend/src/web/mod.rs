@@ -2,7 +2,10 @@
 //! mail links to, the unsubscribe confirmation, and the stylesheet. Pages are zh-CN first and
 //! load nothing from outside the app's origin.
 
+pub mod account;
+pub mod orders;
 pub mod public;
+pub mod session;
 pub mod unsubscribe;
 
 use actix_web::HttpResponse;
@@ -65,6 +68,50 @@ pub fn page(
                 .body("服务器内部错误 (internal server error)")
         }
     }
+}
+
+/// Renders a page of the signed-in (or anonymous) web UI: the template gets `t`, `lang`, the
+/// navigation's `user`, the form token `csrf`, `path` and `other_lang`, plus `context`.
+pub fn render(
+    state: &AppState,
+    ctx: &session::PageContext,
+    status: StatusCode,
+    template: &str,
+    title: &str,
+    path: &str,
+    context: impl Serialize,
+) -> HttpResponse {
+    #[derive(Serialize)]
+    struct Frame<'a, C> {
+        user: Option<&'a str>,
+        csrf: &'a str,
+        path: &'a str,
+        other_lang: &'static str,
+        #[serde(flatten)]
+        context: C,
+    }
+    let frame = Frame {
+        user: ctx.user.as_ref().map(|u| u.user.display_name.as_str()),
+        csrf: &ctx.csrf,
+        path,
+        other_lang: match ctx.language {
+            MailLanguage::ZhCn => "en",
+            MailLanguage::En => "zh-CN",
+        },
+        context,
+    };
+    let mut response = page(state, status, template, ctx.language, title, frame);
+    if ctx.csrf_is_new() {
+        response.add_cookie(&ctx.csrf_cookie()).ok();
+    }
+    response
+}
+
+/// 303 to `location`, with cookies.
+pub fn see_other(location: &str) -> actix_web::HttpResponseBuilder {
+    let mut builder = HttpResponse::SeeOther();
+    builder.insert_header((actix_web::http::header::LOCATION, location.to_owned()));
+    builder
 }
 
 pub async fn stylesheet() -> HttpResponse {

@@ -16,6 +16,7 @@ mod maildev;
 mod matching;
 mod migrations;
 mod organizations;
+mod pages;
 mod permissions;
 mod service;
 mod smtp;

@@ -1,0 +1,103 @@
+// The web UI in real Chromium (Debian's, driven by playwright-core): a clinician signs in, writes
+// an order through the guided form (a mistake first: the error shows next to its field and the
+// text stays), sees the saved draft; a form without its CSRF token is refused; the board in
+// English and at phone width. Screenshots go to $ARTIFACTS; no request may leave the app's origin.
+const { chromium } = require('playwright-core');
+const assert = require('node:assert/strict');
+
+const base = process.env.BASE_URL;
+const out = process.env.ARTIFACTS;
+
+async function main() {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
+      '--no-first-run', '--disable-component-update', '--disable-sync'],
+  });
+  const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const foreign = [];
+  page.on('request', (r) => {
+    const url = r.url();
+    if (!url.startsWith(base) && !url.startsWith('data:')) foreign.push(url);
+  });
+  const shot = (name) => page.screenshot({ path: `${out}/${name}.png`, fullPage: true });
+  try {
+    await journey(page, shot);
+  } catch (error) {
+    await shot('failure').catch(() => {});
+    console.error(`page at failure: ${page.url()}\n${(await page.textContent('body').catch(() => '')).slice(0, 2000)}`);
+    throw error;
+  }
+  assert.deepEqual(foreign, [], 'no request leaves the app');
+  await browser.close();
+  console.log(`browser journey passed; screenshots in ${out}`);
+}
+
+async function journey(page, shot) {
+
+  await page.goto(`${base}/`);
+  assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
+  assert.equal((await page.textContent('h1')).trim(), '已发布的临床需求');
+  assert.ok(await page.locator('.card').count() > 0, 'the board lists the demo orders');
+  assert.ok(await page.evaluate(() => document.fonts.check('16px "Noto Sans CJK SC"')), 'a CJK font is installed');
+  await shot('01-board-zh');
+
+  await page.getByRole('link', { name: '登录', exact: true }).click();
+  await page.getByLabel('邮箱', { exact: true }).fill('zhang.min@hx-hospital.example');
+  await page.getByLabel('密码（至少 8 位）', { exact: true }).fill('yigong-demo-2026');
+  await shot('02-sign-in-zh');
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.waitForURL(`${base}/`);
+  assert.ok(await page.getByText('张敏').isVisible(), 'signed in as the demo clinician');
+
+  await page.getByRole('link', { name: '发布需求' }).click();
+  const problem = '术后患者夜间离床跌倒，护士巡视间隔长，发现不及时。';
+  await page.getByLabel('临床问题', { exact: true }).fill(problem);
+  await page.getByLabel('现在怎么做，为什么不够好', { exact: true }).fill('每两小时巡视一次，床旁报警垫误报多，护士常把它关掉。');
+  await page.getByLabel('怎样算解决了', { exact: true }).fill('离床 10 秒内提醒护士站，误报每床每晚少于一次。');
+  await page.getByLabel('约束条件', { exact: true }).fill('普通病房，不能使用摄像头，患者无需佩戴设备。');
+  await page.getByLabel('类别', { exact: true }).selectOption('medical_device');
+  await page.getByLabel('预算下限（元）', { exact: true }).fill('100000');
+  await page.getByLabel('预算上限（元）', { exact: true }).fill('300000');
+  await page.getByRole('button', { name: '保存草稿' }).click();
+  assert.ok(await page.locator('#title-error').isVisible(), 'the missing title is pointed out next to it');
+  assert.equal(await page.getByLabel('临床问题', { exact: true }).inputValue(), problem, 'what was typed is kept');
+  assert.equal(await page.getAttribute('#title', 'aria-invalid'), 'true');
+  await shot('03-order-form-error-zh');
+
+  await page.getByLabel('需求标题', { exact: true }).fill('术后夜间离床跌倒难以及时发现');
+  await page.getByRole('button', { name: '保存草稿' }).click();
+  await page.waitForURL(/\/orders\/[0-9a-f-]+\?saved=1$/);
+  assert.equal((await page.textContent('h1')).trim(), '术后夜间离床跌倒难以及时发现');
+  assert.ok(await page.getByText('草稿').first().isVisible(), 'the order is a draft');
+  await shot('04-order-draft-zh');
+
+  const refused = await page.evaluate(async () => (await fetch('/orders/new', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'title=%E6%B2%A1%E6%9C%89%E4%BB%A4%E7%89%8C',
+  })).status);
+  assert.equal(refused, 403, 'a form without its CSRF token is refused');
+
+  await page.getByRole('link', { name: 'English' }).click();
+  await page.waitForURL(/\/orders\//);
+  await page.goto(`${base}/`);
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  assert.equal((await page.textContent('h1')).trim(), 'Published clinical needs');
+  await shot('05-board-en');
+
+  await page.setViewportSize({ width: 375, height: 800 });
+  await page.goto(`${base}/orders/new`);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the form fits a phone (overflow ${overflow}px)`);
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.tagName), 'A', 'the keyboard reaches the navigation');
+  await shot('06-order-form-phone-en');
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
