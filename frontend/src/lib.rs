@@ -38,6 +38,18 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "pages/order_form.html",
         include_str!("../templates/pages/order_form.html"),
     ),
+    (
+        "pages/bid_form.html",
+        include_str!("../templates/pages/bid_form.html"),
+    ),
+    (
+        "pages/project.html",
+        include_str!("../templates/pages/project.html"),
+    ),
+    (
+        "pages/list.html",
+        include_str!("../templates/pages/list.html"),
+    ),
 ];
 
 /// Translation files: (language tag, TOML of key = text). zh-CN first: it is the default.

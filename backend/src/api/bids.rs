@@ -372,7 +372,7 @@ pub async fn create(
     .await
 }
 
-async fn submit_bid(
+pub(crate) async fn submit_bid(
     state: &AppState,
     auth: &AuthUser,
     order_id: Uuid,
@@ -635,7 +635,7 @@ pub async fn update(
 
 /// Applies one status change to a bid: the team's own (withdraw, before the deadline by the
 /// database's clock) or the ordering side's (shortlist, decline). The team is told of decisions.
-async fn change_status(
+pub(crate) async fn change_status(
     state: &AppState,
     auth: &AuthUser,
     id: Uuid,
@@ -765,7 +765,7 @@ pub async fn award(
     .await
 }
 
-async fn award_bid(
+pub(crate) async fn award_bid(
     state: &AppState,
     auth: &AuthUser,
     order_id: Uuid,

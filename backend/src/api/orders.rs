@@ -426,7 +426,7 @@ pub async fn update(
 
 /// Applies one lifecycle event: policy first, then the lifecycle table, then the deadline rule
 /// for anything that publishes; the status changes only if nobody moved the order meanwhile.
-async fn apply_event(
+pub(crate) async fn apply_event(
     state: &AppState,
     auth: &AuthUser,
     id: Uuid,

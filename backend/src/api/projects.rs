@@ -214,7 +214,7 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(view(&state, &context.project).await?))
 }
 
-async fn move_milestone(
+pub(crate) async fn move_milestone(
     state: &AppState,
     auth: &AuthUser,
     project_id: Uuid,
@@ -540,4 +540,17 @@ pub async fn team_notifications(
         })
         .collect();
     Ok(HttpResponse::Ok().json(items))
+}
+
+/// A project as `auth` may see it, with the sides they act for (for the web pages).
+pub(crate) async fn view_for(
+    state: &AppState,
+    auth: &AuthUser,
+    id: Uuid,
+) -> AppResult<(ProjectView, Vec<crate::domain::project::Side>)> {
+    let context = ProjectContext::load(state, id).await?;
+    let facts = context.facts()?;
+    authorize(Some(&auth.actor), Action::ViewProject(facts))?;
+    let sides = project_sides(&auth.actor, facts);
+    Ok((view(state, &context.project).await?, sides))
 }

@@ -37,6 +37,29 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(pages::orders::create)),
         )
         .route("/orders/{id}", web::get().to(pages::public::order))
+        .route("/orders/{id}/submit", web::post().to(pages::work::submit))
+        .route("/orders/{id}/review", web::post().to(pages::work::review))
+        .route("/orders/{id}/award", web::post().to(pages::work::award))
+        .service(
+            web::resource("/orders/{id}/bid")
+                .route(web::get().to(pages::work::bid_page))
+                .route(web::post().to(pages::work::create_bid)),
+        )
+        .route(
+            "/orders/{order_id}/bids/{bid_id}/shortlist",
+            web::post().to(pages::work::shortlist),
+        )
+        .route(
+            "/orders/{order_id}/bids/{bid_id}/decline",
+            web::post().to(pages::work::decline),
+        )
+        .route("/projects/{id}", web::get().to(pages::work::project))
+        .route(
+            "/projects/{id}/milestones/{milestone_id}/{step}",
+            web::post().to(pages::work::milestone),
+        )
+        .route("/review", web::get().to(pages::work::review_queue))
+        .route("/inbox", web::get().to(pages::work::inbox))
         .service(
             web::resource("/unsubscribe/{token}")
                 .route(web::get().to(pages::unsubscribe::confirm))

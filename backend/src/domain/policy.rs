@@ -307,7 +307,7 @@ pub fn project_sides(actor: &Actor, project: ProjectFacts<'_>) -> Vec<Side> {
 }
 
 /// The order's author and the organisation's tech-transfer office decide on bids and projects.
-fn decides_for_order(actor: &Actor, order: OrderFacts) -> bool {
+pub fn decides_for_order(actor: &Actor, order: OrderFacts) -> bool {
     actor.user_id == order.author_id || actor.is_reviewer_of(order.organization_id)
 }
 

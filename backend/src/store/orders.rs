@@ -187,3 +187,19 @@ pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<order
         .all(db)
         .await
 }
+
+/// Orders waiting for review in `organizations`, oldest first.
+pub async fn in_review_of(
+    db: &impl ConnectionTrait,
+    organizations: &[Uuid],
+) -> Result<Vec<order::Model>, DbErr> {
+    if organizations.is_empty() {
+        return Ok(Vec::new());
+    }
+    order::Entity::find()
+        .filter(order::Column::OrganizationId.is_in(organizations.to_vec()))
+        .filter(order::Column::Status.eq(OrderStatus::InReview.as_str()))
+        .order_by_asc(order::Column::UpdatedAt)
+        .all(db)
+        .await
+}

@@ -175,3 +175,31 @@ pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<team:
         .all(db)
         .await
 }
+
+/// Teams `user_id` speaks for: those they belong to, and every team of the organisations they
+/// lead or administer (`organizations`).
+pub async fn spoken_for(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    organizations: &[Uuid],
+) -> Result<Vec<team::Model>, DbErr> {
+    use sea_orm::Condition;
+    use sea_orm::sea_query::Query;
+    team::Entity::find()
+        .filter(
+            Condition::any()
+                .add(team::Column::OrganizationId.is_in(organizations.to_vec()))
+                .add(
+                    team::Column::Id.in_subquery(
+                        Query::select()
+                            .column(team_member::Column::TeamId)
+                            .from(team_member::Entity)
+                            .and_where(team_member::Column::UserId.eq(user_id))
+                            .to_owned(),
+                    ),
+                ),
+        )
+        .order_by_asc(team::Column::Name)
+        .all(db)
+        .await
+}

@@ -7,6 +7,7 @@ pub mod orders;
 pub mod public;
 pub mod session;
 pub mod unsubscribe;
+pub mod work;
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;

@@ -77,6 +77,8 @@ pub async fn board(state: web::Data<AppState>, ctx: PageContext) -> AppResult<Ht
 #[derive(Debug, Deserialize)]
 pub struct OrderQuery {
     saved: Option<u8>,
+    done: Option<u8>,
+    error: Option<String>,
 }
 
 pub async fn order(
@@ -126,7 +128,11 @@ pub async fn order(
             .take(SUMMARY_CHARS)
             .collect::<String>()
     );
-    let notice = query.saved.map(|_| t("order.saved"));
+    let notice = query
+        .saved
+        .map(|_| t("order.saved"))
+        .or_else(|| query.done.map(|_| t("action.done")));
+    let extras = super::work::order_extras(&state, &ctx, &order).await?;
     Ok(render(
         &state,
         &ctx,
@@ -134,6 +140,6 @@ pub async fn order(
         "pages/order.html",
         &order.title,
         &path,
-        json!({"order": shown, "notice": notice}),
+        json!({"order": shown, "notice": notice, "error": query.error, "x": extras}),
     ))
 }
