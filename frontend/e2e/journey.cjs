@@ -104,7 +104,7 @@ async function journey(page, shot) {
   // A lab lead bids; the form does the checking.
   await signIn(page, 'he.lin@jjut.example');
   await page.goto(orderUrl);
-  await page.getByRole('link', { name: '投标' }).click();
+  await page.getByRole('link', { name: '投标', exact: true }).click();
   await page.getByLabel('团队', { exact: true }).selectOption({ label: '可穿戴柔性传感实验室' });
   await page.getByLabel('技术方案', { exact: true }).fill('床垫下柔性压力阵列监测体位与离床意图，边缘计算判断，离床前 5 秒提醒护士站。');
   await page.getByLabel('报价（元，整数）', { exact: true }).fill('200000');
@@ -141,13 +141,24 @@ async function journey(page, shot) {
   await page.getByLabel('交付说明').first().fill('样机两台及算法报告已交付。');
   await page.getByRole('button', { name: '提交交付' }).first().click();
   await page.waitForURL(/done=1/);
+  await page.getByRole('link', { name: '我的投标' }).click();
+  assert.ok(await page.getByText('中标').first().isVisible(), 'the lab sees its bid won');
+  await shot('08-my-bids-zh');
   await signOut(page);
   await signIn(page, 'zhang.min@hx-hospital.example');
   await page.goto(projectUrl);
   await page.getByRole('button', { name: '验收通过' }).click();
   await page.waitForURL(/done=1/);
   assert.ok(await page.locator('.milestone-status', { hasText: '已验收' }).first().isVisible(), 'the milestone is accepted');
-  await shot('08-project-zh');
+  await shot('09-project-zh');
+
+  await page.getByRole('link', { name: '设置' }).click();
+  await page.getByLabel('频率', { exact: true }).selectOption('weekly');
+  await page.getByLabel('发送时间', { exact: true }).selectOption('9');
+  await page.getByRole('button', { name: '保存' }).click();
+  await page.waitForURL(/\/settings\?done=1$/);
+  assert.equal(await page.getByLabel('频率', { exact: true }).inputValue(), 'weekly', 'the setting is kept');
+  await shot('10-settings-zh');
 
   const refused = await page.evaluate(async () => (await fetch('/orders/new', {
     method: 'POST',
@@ -161,7 +172,7 @@ async function journey(page, shot) {
   await page.goto(`${base}/`);
   assert.equal(await page.getAttribute('html', 'lang'), 'en');
   assert.equal((await page.textContent('h1')).trim(), 'Published clinical needs');
-  await shot('09-board-en');
+  await shot('11-board-en');
 
   await page.setViewportSize({ width: 375, height: 800 });
   await page.goto(`${base}/orders/new`);
@@ -169,7 +180,7 @@ async function journey(page, shot) {
   assert.ok(overflow <= 0, `the form fits a phone (overflow ${overflow}px)`);
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement.tagName), 'A', 'the keyboard reaches the navigation');
-  await shot('10-order-form-phone-en');
+  await shot('12-order-form-phone-en');
 }
 
 main().catch((error) => {

@@ -50,6 +50,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "pages/list.html",
         include_str!("../templates/pages/list.html"),
     ),
+    (
+        "pages/settings.html",
+        include_str!("../templates/pages/settings.html"),
+    ),
+    (
+        "pages/my_bids.html",
+        include_str!("../templates/pages/my_bids.html"),
+    ),
 ];
 
 /// Translation files: (language tag, TOML of key = text). zh-CN first: it is the default.
@@ -74,6 +82,31 @@ mod tests {
             .find(|(n, _)| *n == "pages/base.html")
             .unwrap();
         assert!(base.contains("<html lang=\"{{ lang }}\">"));
+    }
+
+    #[test]
+    fn every_template_file_is_compiled_in() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut on_disk = Vec::new();
+        for folder in std::fs::read_dir(&root).unwrap() {
+            let folder = folder.unwrap().path();
+            for file in std::fs::read_dir(&folder).unwrap() {
+                let file = file.unwrap().path();
+                let name = file
+                    .strip_prefix(&root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                on_disk.push(name);
+            }
+        }
+        on_disk.sort();
+        let mut listed: Vec<String> = super::TEMPLATES
+            .iter()
+            .map(|(n, _)| (*n).to_owned())
+            .collect();
+        listed.sort();
+        assert_eq!(listed, on_disk);
     }
 
     fn keys(toml: &str) -> Vec<String> {

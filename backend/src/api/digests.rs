@@ -38,7 +38,7 @@ pub struct DigestPreferencesRequest {
     pub timezone: Option<String>,
 }
 
-async fn current(state: &AppState, auth: &AuthUser) -> AppResult<DigestPreferencesView> {
+pub(crate) async fn current(state: &AppState, auth: &AuthUser) -> AppResult<DigestPreferencesView> {
     let saved = mail::preferences(&state.db, auth.user.id).await?;
     let on_a_team = mail::is_on_a_team(&state.db, auth.user.id).await?;
     let prefs = preferences_of(saved.as_ref(), on_a_team);
@@ -74,9 +74,20 @@ pub async fn put(
         body.timezone.as_deref().unwrap_or(DEFAULT_TIMEZONE),
     )
     .map_err(AppError::validation)?;
+    save(&state, &auth, &prefs).await?;
+    Ok(HttpResponse::Ok().json(current(&state, &auth).await?))
+}
+
+/// Stores a member's checked preferences, with an audit event (the API's and the settings
+/// page's one way to do it).
+pub(crate) async fn save(
+    state: &AppState,
+    auth: &AuthUser,
+    prefs: &DigestPreferences,
+) -> AppResult<()> {
     let now = state.clock.now();
     let txn = state.db.begin().await?;
-    mail::save_preferences(&txn, auth.user.id, &prefs, now).await?;
+    mail::save_preferences(&txn, auth.user.id, prefs, now).await?;
     audit::record(
         &txn,
         AuditEntry {
@@ -97,5 +108,5 @@ pub async fn put(
     )
     .await?;
     txn.commit().await?;
-    Ok(HttpResponse::Ok().json(current(&state, &auth).await?))
+    Ok(())
 }

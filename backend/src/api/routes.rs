@@ -60,6 +60,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/review", web::get().to(pages::work::review_queue))
         .route("/inbox", web::get().to(pages::work::inbox))
+        .route("/bids", web::get().to(pages::settings::my_bids))
+        .service(
+            web::resource("/settings")
+                .route(web::get().to(pages::settings::page))
+                .route(web::post().to(pages::settings::update)),
+        )
         .service(
             web::resource("/unsubscribe/{token}")
                 .route(web::get().to(pages::unsubscribe::confirm))

@@ -271,3 +271,15 @@ pub async fn invitations_for(
         .all(db)
         .await
 }
+
+/// The bids of `teams`, newest first.
+pub async fn of_teams(db: &impl ConnectionTrait, teams: &[Uuid]) -> Result<Vec<bid::Model>, DbErr> {
+    if teams.is_empty() {
+        return Ok(Vec::new());
+    }
+    bid::Entity::find()
+        .filter(bid::Column::TeamId.is_in(teams.to_vec()))
+        .order_by_desc(bid::Column::UpdatedAt)
+        .all(db)
+        .await
+}

@@ -6,6 +6,7 @@ pub mod account;
 pub mod orders;
 pub mod public;
 pub mod session;
+pub mod settings;
 pub mod unsubscribe;
 pub mod work;
 

@@ -93,7 +93,7 @@ fn allowed(user: Option<&AuthUser>, action: Action<'_>) -> bool {
     crate::domain::policy::authorize(user.map(|u| &u.actor), action).is_ok()
 }
 
-async fn my_teams(state: &AppState, user: &AuthUser) -> AppResult<Vec<team::Model>> {
+pub(crate) async fn my_teams(state: &AppState, user: &AuthUser) -> AppResult<Vec<team::Model>> {
     let led: Vec<Uuid> = user
         .actor
         .memberships
