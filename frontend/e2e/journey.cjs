@@ -144,13 +144,26 @@ async function journey(page, shot) {
   await page.getByRole('link', { name: '我的投标' }).click();
   assert.ok(await page.getByText('中标').first().isVisible(), 'the lab sees its bid won');
   await shot('08-my-bids-zh');
+
+  // The lab edits its profile and previews the concepts the matcher recognises before saving.
+  await page.getByRole('link', { name: '我的团队' }).click();
+  await page.getByRole('link', { name: '可穿戴柔性传感实验室' }).click();
+  assert.ok(await page.locator('#concepts li').count() > 0, 'the profile shows recognised concepts');
+  const keywords = page.getByLabel('关键词（用逗号分隔）', { exact: true });
+  await keywords.fill(`${await keywords.inputValue()}，跌倒检测`);
+  await page.getByRole('button', { name: '预览识别结果' }).click();
+  assert.ok(await page.locator('#concepts li.core', { hasText: '跌倒检测' }).isVisible(), 'the new keyword is recognised');
+  await shot('09-team-profile-zh');
+  await page.getByRole('button', { name: '保存档案' }).click();
+  await page.waitForURL(/\/edit\?done=1$/);
+  assert.ok(await page.locator('#concepts li.core', { hasText: '跌倒检测' }).isVisible(), 'saved with the new concept');
   await signOut(page);
   await signIn(page, 'zhang.min@hx-hospital.example');
   await page.goto(projectUrl);
   await page.getByRole('button', { name: '验收通过' }).click();
   await page.waitForURL(/done=1/);
   assert.ok(await page.locator('.milestone-status', { hasText: '已验收' }).first().isVisible(), 'the milestone is accepted');
-  await shot('09-project-zh');
+  await shot('10-project-zh');
 
   await page.getByRole('link', { name: '设置' }).click();
   await page.getByLabel('频率', { exact: true }).selectOption('weekly');
@@ -158,7 +171,7 @@ async function journey(page, shot) {
   await page.getByRole('button', { name: '保存' }).click();
   await page.waitForURL(/\/settings\?done=1$/);
   assert.equal(await page.getByLabel('频率', { exact: true }).inputValue(), 'weekly', 'the setting is kept');
-  await shot('10-settings-zh');
+  await shot('11-settings-zh');
 
   const refused = await page.evaluate(async () => (await fetch('/orders/new', {
     method: 'POST',
@@ -172,7 +185,7 @@ async function journey(page, shot) {
   await page.goto(`${base}/`);
   assert.equal(await page.getAttribute('html', 'lang'), 'en');
   assert.equal((await page.textContent('h1')).trim(), 'Published clinical needs');
-  await shot('11-board-en');
+  await shot('12-board-en');
 
   await page.setViewportSize({ width: 375, height: 800 });
   await page.goto(`${base}/orders/new`);
@@ -180,7 +193,7 @@ async function journey(page, shot) {
   assert.ok(overflow <= 0, `the form fits a phone (overflow ${overflow}px)`);
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement.tagName), 'A', 'the keyboard reaches the navigation');
-  await shot('12-order-form-phone-en');
+  await shot('13-order-form-phone-en');
 }
 
 main().catch((error) => {

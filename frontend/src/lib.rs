@@ -58,6 +58,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "pages/my_bids.html",
         include_str!("../templates/pages/my_bids.html"),
     ),
+    (
+        "pages/team_edit.html",
+        include_str!("../templates/pages/team_edit.html"),
+    ),
+    (
+        "pages/teams_mine.html",
+        include_str!("../templates/pages/teams_mine.html"),
+    ),
 ];
 
 /// Translation files: (language tag, TOML of key = text). zh-CN first: it is the default.

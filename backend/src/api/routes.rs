@@ -61,6 +61,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/review", web::get().to(pages::work::review_queue))
         .route("/inbox", web::get().to(pages::work::inbox))
         .route("/bids", web::get().to(pages::settings::my_bids))
+        .route("/teams/mine", web::get().to(pages::teams::mine))
+        .service(
+            web::resource("/teams/{id}/edit")
+                .route(web::get().to(pages::teams::edit))
+                .route(web::post().to(pages::teams::save)),
+        )
         .service(
             web::resource("/settings")
                 .route(web::get().to(pages::settings::page))

@@ -268,7 +268,18 @@ pub async fn update(
     id: web::Path<Uuid>,
     body: JsonBody<UpdateTeamRequest>,
 ) -> AppResult<HttpResponse> {
-    let (team, members) = load(&state, *id).await?;
+    let view = update_team(&state, &auth, *id, body.0).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Changes a team profile (the API's and the profile page's one way to do it).
+pub(crate) async fn update_team(
+    state: &AppState,
+    auth: &AuthUser,
+    id: Uuid,
+    body: UpdateTeamRequest,
+) -> AppResult<TeamView> {
+    let (team, members) = load(state, id).await?;
     authorize(
         Some(&auth.actor),
         Action::UpdateTeam(TeamFacts {
@@ -276,7 +287,6 @@ pub async fn update(
             member_ids: &members,
         }),
     )?;
-    let body = body.0;
     let language = match body.language {
         Some(language) => language,
         None => TeamLanguage::parse(&team.language).unwrap_or(TeamLanguage::Chinese),
@@ -321,8 +331,8 @@ pub async fn update(
     )
     .await?;
     txn.commit().await?;
-    after_profile_change(&state, &team);
-    Ok(HttpResponse::Ok().json(view))
+    after_profile_change(state, &team);
+    Ok(view)
 }
 
 #[utoipa::path(get, path = "/api/v1/teams", tag = "teams",

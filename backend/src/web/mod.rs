@@ -7,6 +7,7 @@ pub mod orders;
 pub mod public;
 pub mod session;
 pub mod settings;
+pub mod teams;
 pub mod unsubscribe;
 pub mod work;
 
