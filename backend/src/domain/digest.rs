@@ -175,6 +175,11 @@ impl DigestPreferences {
     }
 }
 
+/// An instant as people in China read it (pages show times in Asia/Shanghai).
+pub fn beijing_time(at: DateTime<Utc>) -> String {
+    DigestPreferences::default_for(true).local_time(at)
+}
+
 /// One sending period of one member.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Period {

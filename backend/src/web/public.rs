@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::render;
 use super::session::PageContext;
-use crate::domain::digest::DigestPreferences;
+use crate::domain::digest::beijing_time;
 use crate::domain::order::OrderStatus;
 use crate::domain::policy::{self, Action, OrderFacts};
 use crate::error::AppResult;
@@ -23,7 +23,6 @@ const BOARD_SIZE: usize = 100;
 
 fn summary(state: &AppState, ctx: &PageContext, order: &order::Model, hospital: String) -> Value {
     let t = |key: &str, args: &[(&str, &str)]| state.templates.text(ctx.language, key, args);
-    let beijing = DigestPreferences::default_for(true);
     json!({
         "id": order.id,
         "title": order.title,
@@ -33,7 +32,7 @@ fn summary(state: &AppState, ctx: &PageContext, order: &order::Model, hospital: 
             ("min", &order.budget_min_cny.to_string()),
             ("max", &order.budget_max_cny.to_string()),
         ]),
-        "deadline": beijing.local_time(order.bid_deadline),
+        "deadline": beijing_time(order.bid_deadline),
         "status": t(&format!("status.{}", order.status), &[]),
     })
 }

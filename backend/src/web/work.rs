@@ -57,14 +57,7 @@ fn outcome<T>(back: &str, result: AppResult<T>) -> HttpResponse {
 }
 
 fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 /// The signed-in person and a valid form token, or the response to send instead.
@@ -643,7 +636,7 @@ pub async fn review_queue(state: web::Data<AppState>, ctx: PageContext) -> AppRe
     let t = |key: &str| state.templates.text(ctx.language, key, &[]);
     let items: Vec<Value> = waiting
         .iter()
-        .map(|o| json!({"id": o.id, "title": o.title, "department": o.department, "submitted": crate::domain::digest::DigestPreferences::default_for(true).local_time(o.updated_at)}))
+        .map(|o| json!({"id": o.id, "title": o.title, "department": o.department, "submitted": crate::domain::digest::beijing_time(o.updated_at)}))
         .collect();
     Ok(render(
         &state,
@@ -663,30 +656,38 @@ pub async fn inbox(state: web::Data<AppState>, ctx: PageContext) -> AppResult<Ht
     };
     let mine = my_teams(&state, user).await?;
     let t = |key: &str| state.templates.text(ctx.language, key, &[]);
-    let mut items = Vec::new();
+    // All proposals first, then their orders in one query (not one per proposal).
+    let mut proposals = Vec::new();
     for team in &mine {
         for proposal in matches::for_team(&state.db, team.id).await? {
-            if proposal.status != matches::PROPOSED {
-                continue;
+            if proposal.status == matches::PROPOSED {
+                proposals.push((team, proposal));
             }
-            let Some(order) = orders::find(&state.db, proposal.order_id).await? else {
-                continue;
-            };
-            if order.status != OrderStatus::Published.as_str() {
-                continue;
-            }
-            let reasons = reason_views(
-                state.matching.matcher(),
-                &reasons_from_json(&proposal.reasons),
-                ctx.language.reason_language(),
-            );
-            items.push(json!({
-                "id": order.id,
-                "title": order.title,
-                "department": team.name,
-                "reasons": reasons.iter().map(|r| r.text.clone()).collect::<Vec<_>>(),
-            }));
         }
+    }
+    let order_ids: Vec<Uuid> = proposals.iter().map(|(_, p)| p.order_id).collect();
+    let open: HashMap<Uuid, order::Model> = orders::by_ids(&state.db, &order_ids)
+        .await?
+        .into_iter()
+        .filter(|o| o.status == OrderStatus::Published.as_str())
+        .map(|o| (o.id, o))
+        .collect();
+    let mut items = Vec::new();
+    for (team, proposal) in &proposals {
+        let Some(order) = open.get(&proposal.order_id) else {
+            continue;
+        };
+        let reasons = reason_views(
+            state.matching.matcher(),
+            &reasons_from_json(&proposal.reasons),
+            ctx.language.reason_language(),
+        );
+        items.push(json!({
+            "id": order.id,
+            "title": order.title,
+            "department": team.name,
+            "reasons": reasons.iter().map(|r| r.text.clone()).collect::<Vec<_>>(),
+        }));
     }
     Ok(render(
         &state,
